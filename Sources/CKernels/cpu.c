@@ -1,0 +1,66 @@
+// CPU feature detection and OpenBLAS core-type selection.
+// Debian's OpenBLAS 0.3.21 misdetects recent Intel CPUs as "Prescott" (OpenBLAS issue #4267) and runs SSE3
+// kernels 3-5x slower; the core type must be chosen before the library loads, hence the re-exec.
+#include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *album_preferred_blas_coretype(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "Haswell";
+#endif
+    return NULL;
+}
+
+void album_ensure_blas_coretype(char *const argv[]) {
+    if (getenv("OPENBLAS_CORETYPE") != NULL) {
+        if (getenv("ALBUM_BLAS_CORETYPE_SOURCE") == NULL) setenv("ALBUM_BLAS_CORETYPE_SOURCE", "user", 1);
+        return;
+    }
+    const char *coretype = album_preferred_blas_coretype();
+    if (coretype == NULL) {
+        setenv("ALBUM_BLAS_CORETYPE_SOURCE", "openblas", 1);
+        return;
+    }
+    setenv("OPENBLAS_CORETYPE", coretype, 1);
+    setenv("ALBUM_BLAS_CORETYPE_SOURCE", "auto", 1);
+    execv("/proc/self/exe", argv);
+    // exec failed (no /proc?): carry on with OpenBLAS's own detection.
+    unsetenv("OPENBLAS_CORETYPE");
+    setenv("ALBUM_BLAS_CORETYPE_SOURCE", "openblas (re-exec failed)", 1);
+}
+
+const char *album_cpu_features(void) {
+    static char buffer[128];
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    buffer[0] = 0;
+    const char *names[] = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx2", "fma", "avx", "sse4.2"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        int has = 0;
+        switch (i) {
+        case 0: has = __builtin_cpu_supports("avx512f"); break;
+        case 1: has = __builtin_cpu_supports("avx512bw"); break;
+        case 2: has = __builtin_cpu_supports("avx512vl"); break;
+        case 3: has = __builtin_cpu_supports("avx512dq"); break;
+        case 4: has = __builtin_cpu_supports("avx2"); break;
+        case 5: has = __builtin_cpu_supports("fma"); break;
+        case 6: has = __builtin_cpu_supports("avx"); break;
+        case 7: has = __builtin_cpu_supports("sse4.2"); break;
+        }
+        if (has) {
+            if (buffer[0]) strcat(buffer, " ");
+            strcat(buffer, names[i]);
+        }
+    }
+    return buffer;
+#else
+    return "non-x86";
+#endif
+}

@@ -1,0 +1,37 @@
+// `album`: the command-line entry point. One root command with subcommands (swift-argument-parser).
+// Before anything else runs, the OpenBLAS core type is chosen and the process re-executed if needed
+// (see CKernels/cpu.c): OpenBLAS reads OPENBLAS_CORETYPE only when it loads.
+import ArgumentParser
+import CKernels
+import CJemalloc
+
+@main
+struct Album: AsyncParsableCommand {
+    static var subcommandList: [any ParsableCommand.Type] {
+        var list: [any ParsableCommand.Type] = []
+        #if canImport(Server)
+        list.append(ServeCommand.self)
+        #endif
+        return list
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "album",
+        abstract: "Serve and run prompt-conditioned T5 tasks from one resident model.",
+        subcommands: subcommandList
+    )
+
+    static func main() async {
+        album_ensure_blas_coretype(CommandLine.unsafeArgv)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
