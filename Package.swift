@@ -84,7 +84,8 @@ if !modelOnly {
 targets += [
     .executableTarget(
         name: "album", dependencies: albumDependencies,
-        exclude: modelOnly ? ["ServeCommand.swift"] : []),
+        exclude: modelOnly ? ["ServeCommand.swift"] : [],
+        swiftSettings: modelOnly ? [] : [.define("ALBUM_SERVER")]),
     .testTarget(name: "AlbumTests", dependencies: ["album", "TestSupport"]),
 ]
 

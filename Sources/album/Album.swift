@@ -8,8 +8,11 @@ import CJemalloc
 @main
 struct Album: AsyncParsableCommand {
     static var subcommandList: [any ParsableCommand.Type] {
-        var list: [any ParsableCommand.Type] = []
-        #if canImport(Server)
+        var list: [any ParsableCommand.Type] = [
+            GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self, TasksCommand.self,
+            InspectCommand.self, BenchCommand.self,
+        ]
+        #if ALBUM_SERVER
         list.append(ServeCommand.self)
         #endif
         return list

@@ -1,0 +1,7 @@
+// `album inspect`: placeholder, replaced by the issue that owns it.
+import ArgumentParser
+
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Describe a checkpoint.")
+    func run() async throws {}
+}
