@@ -19,7 +19,8 @@ const char *album_preferred_blas_coretype(void) {
 }
 
 void album_ensure_blas_coretype(char *const argv[]) {
-    if (getenv("OPENBLAS_CORETYPE") != NULL) {
+    const char *current = getenv("OPENBLAS_CORETYPE");
+    if (current != NULL && current[0] != 0) {
         if (getenv("ALBUM_BLAS_CORETYPE_SOURCE") == NULL) setenv("ALBUM_BLAS_CORETYPE_SOURCE", "user", 1);
         return;
     }
