@@ -144,4 +144,33 @@ func naiveMerge(_ m: BPEModel, _ symbols: [Int32]) -> [Int32] {
             _ = tok.decode(ids, skipSpecialTokens: true)
         }
     }
+
+    /// The region-based grapheme shortcut of the charsmap normalizer vs whole-string grapheme segmentation.
+    @Test func charsmapRegionsMatchWholeStringGraphemes() throws {
+        let tok = try Tokenizer.load(tokenizerJSON: ReferenceFixture.root.appendingPathComponent("unigram/tokenizer.json"))
+        guard case .precompiled(let map)? = tok.normalizer else { Issue.record("no Precompiled normalizer"); return }
+        var state: UInt64 = 5
+        func next(_ n: UInt32) -> UInt32 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt32((state >> 33) % UInt64(n))
+        }
+        // Scalars that stress UAX #29: marks, ZWJ, jamo, regional indicators, modifiers, prepend, CR/LF, halfwidth.
+        let pool: [UInt32] = [0x61, 0x20, 0x0D, 0x0A, 0x301, 0x308, 0x200D, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x1F1EB,
+                              0x1F1F7, 0x1F44D, 0x1F3FD, 0x600, 0x915, 0x94D, 0x937, 0xFF71, 0xFF9E, 0xFB01, 0x2460,
+                              0xE33, 0xFE0F, 0xE0061, 0x4E00, 0x3099, 0x1F600]
+        let fx = ReferenceFixture.shared
+        var inputs = fx.cases.map { Array($0.text.unicodeScalars) } + fx.random.map { Array($0.unicodeScalars) }
+        for _ in 0..<3000 { inputs.append((0..<next(12)).map { _ in Unicode.Scalar(pool[Int(next(UInt32(pool.count)))])! }) }
+        var mismatches = 0
+        for s in inputs {
+            var fast: [Unicode.Scalar] = [], naive: [Unicode.Scalar] = []
+            map.normalize(s, into: &fast)
+            map.normalizeByCharacters(s, into: &naive)
+            if fast != naive {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("\(s.map { String($0.value, radix: 16) }): fast \(fast.map { String($0.value, radix: 16) }) naive \(naive.map { String($0.value, radix: 16) })") }
+            }
+        }
+        #expect(mismatches == 0, "exact match required")
+    }
 }
