@@ -86,11 +86,11 @@ struct AddedVocabulary: Sendable {
             }
             if t.lstrip {
                 var s = start
-                while s > 0 && text[s - 1].properties.isWhitespace { s -= 1 }
+                while s > 0 && isRustWhitespace(text[s - 1]) { s -= 1 }
                 start = max(s, startOffset)
             }
             if t.rstrip {
-                while stop < n && text[stop].properties.isWhitespace { stop += 1 }
+                while stop < n && isRustWhitespace(text[stop]) { stop += 1 }
                 i = stop
             }
             if startOffset < start { out.append(Segment(range: startOffset..<start, id: nil)) }
