@@ -89,12 +89,13 @@ targets += [
     .testTarget(name: "AlbumTests", dependencies: ["album", "TestSupport"]),
 ]
 
+/// The wire types, for the load tester (`loadtest/`, a separate package that depends on this one by path).
+let serverAPIProduct: [Product] = modelOnly ? [] : [Product.`library`(name: "ServerAPI", targets: ["ServerAPI"])]
+
 let package = Package(
     name: "Album",
     platforms: [.macOS(.v15)],
-    products: [
-        .executable(name: "album", targets: ["album"]),
-    ] + (modelOnly ? [] : [.library(name: "ServerAPI", targets: ["ServerAPI"])]),
+    products: [.executable(name: "album", targets: ["album"])] + serverAPIProduct,
     dependencies: dependencies,
     targets: targets
 )
