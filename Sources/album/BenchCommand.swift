@@ -50,7 +50,8 @@ struct BenchCommand: AsyncParsableCommand {
             t5 = try T5Model.random(config: Self.randomShapes[shape]!, seed: 1)
             label = "random \(shape) shape"
         }
-        let context = BenchContext(model: t5, modelLabel: label, length: length,
+        let context = BenchContext(model: t5, modelLabel: label, modelDirectory: model.map { URL(fileURLWithPath: $0) },
+                                   length: length,
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats)
         print("# album bench\n")
         for section in BenchSections.all {

@@ -8,6 +8,8 @@ struct BenchContext {
     let model: T5Model
     /// "random t5-small shape" or the checkpoint directory.
     let modelLabel: String
+    /// The checkpoint directory when benchmarking a real checkpoint; nil for random shapes.
+    let modelDirectory: URL?
     /// Encoder tokens per request (prompt + input).
     let length: Int
     let batchSizes: [Int]
@@ -25,7 +27,9 @@ protocol BenchSection: Sendable {
 
 enum BenchSections {
     /// Sections in report order. Other modules' benchmarks are appended here.
-    static let all: [any BenchSection] = [MachineSection(), GemmSection(), EncoderSection(), DecoderSection()]
+    static let all: [any BenchSection] = [
+        MachineSection(), GemmSection(), EncoderSection(), DecoderSection(), RequestSection(), TokenizerSection(),
+    ]
 }
 
 enum BenchTimer {
