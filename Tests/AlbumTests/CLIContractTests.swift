@@ -1,0 +1,130 @@
+// The `album` command-line contract that scripts rely on: generate/score/tokenize/inspect/tasks output shapes and
+// values (against the committed HF goldens), and clear errors with a non-zero status for bad input.
+import Foundation
+import Testing
+
+@Suite struct CLIContractTests {
+    let model = CLIRunner.fixture("t5/v11_gated_untied")
+
+    @Test func generateMatchesHFGreedyIDs() throws {
+        let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
+        let inputs = try #require(golden["inputs"] as? [Any])
+        let greedy = try #require(golden["greedy"] as? [[String: Any]])
+        for (index, expectation) in greedy.prefix(3).enumerated() {
+            let input = CLIRunner.ints(inputs[index])
+            let expected = CLIRunner.ints(expectation["ids"])
+            let result = try CLIRunner.run(["generate", "--model", model, "--input-ids",
+                                            input.map(String.init).joined(separator: ","),
+                                            "--max-new-tokens", "\(expected.count)", "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            #expect(CLIRunner.ints(try result.json()["ids"]) == expected, "input \(index)")
+        }
+    }
+
+    @Test func beamSearchMatchesHFGenerate() throws {
+        let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
+        let inputs = try #require(golden["inputs"] as? [Any])
+        let beam = try #require((golden["beam"] as? [[String: Any]])?.first {
+            ($0["length_penalty"] as? Double) == 1.0 && ($0["early_stopping"] as? Bool) == false
+        })
+        let input = CLIRunner.ints(inputs[(beam["input"] as! NSNumber).intValue])
+        let result = try CLIRunner.run(["generate", "--model", model, "--input-ids",
+                                        input.map(String.init).joined(separator: ","),
+                                        "--num-beams", "\(beam["num_beams"]!)", "--max-new-tokens", "\(beam["max_new_tokens"]!)",
+                                        "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(CLIRunner.ints(try result.json()["ids"]) == CLIRunner.ints(beam["ids"]))
+    }
+
+    @Test func scoreMatchesHFLogLikelihood() throws {
+        let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
+        let inputs = try #require(golden["inputs"] as? [Any])
+        let targets = try #require(golden["targets"] as? [Any])
+        let scores = try #require(golden["scores"] as? [[String: Any]])
+        for score in scores.prefix(3) {
+            let input = CLIRunner.ints(inputs[(score["input"] as! NSNumber).intValue])
+            let target = CLIRunner.ints(targets[(score["target"] as! NSNumber).intValue])
+            let expected = try #require(score["logprob"] as? Double)
+            let result = try CLIRunner.run(["score", "--model", model,
+                                            "--input-ids", input.map(String.init).joined(separator: ","),
+                                            "--target-ids", target.map(String.init).joined(separator: ","), "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try result.json()
+            let logprob = try #require((json["logprob"] as? NSNumber)?.doubleValue)
+            #expect(abs(logprob - expected) <= 1e-4 * abs(expected), "logprob \(logprob) vs HF \(expected)")
+            #expect(CLIRunner.ints(json["target_ids"]) == target)
+        }
+    }
+
+    @Test func tokenizeMatchesHFIDsAndDecodes() throws {
+        let cases = try CLIRunner.loadJSON("tokenizer/cases.json")
+        let texts = try #require(cases["cases"] as? [[String: Any]])
+        let unigram = try #require((cases["variants"] as? [String: Any])?["unigram"] as? [String: Any])
+        let expected = try #require(unigram["cases"] as? [[String: Any]])
+        let directory = CLIRunner.fixture("tokenizer/unigram")
+        for index in [1, 2, 3] {
+            let text = try #require(texts[index]["text"] as? String)
+            let result = try CLIRunner.run(["tokenize", "--model", directory, "--text", text, "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let ids = CLIRunner.ints(try result.json()["ids"])
+            #expect(ids == CLIRunner.ints(expected[index]["ids"]), "case \(texts[index]["name"]!)")
+            let decoded = try CLIRunner.run(["tokenize", "--model", directory, "--decode",
+                                             ids.map(String.init).joined(separator: ",")])
+            #expect(decoded.stdout.trimmingCharacters(in: .newlines) == expected[index]["decoded"] as? String)
+        }
+    }
+
+    @Test func inspectReportsShapeAndAutomaticBLASCoreType() throws {
+        let result = try CLIRunner.run(["inspect", "--model", CLIRunner.fixture("t5/bf16_sharded"), "--json"],
+                                       environment: ["OPENBLAS_CORETYPE": nil, "ALBUM_BLAS_CORETYPE_SOURCE": nil])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let json = try result.json()
+        #expect(json["stored_dtypes"] as? [String] == ["BF16"])
+        #expect((json["parameters"] as? NSNumber)?.intValue ?? 0 > 0)
+        let source = try #require(json["blas_core_source"] as? String)
+        #expect(source == "auto" || source.hasPrefix("openblas"), "source \(source)")
+        // On any AVX2 or AVX-512 CPU Album must never leave OpenBLAS on its SSE3 fallback.
+        let features = json["cpu_features"] as? String ?? ""
+        if features.contains("avx2") { #expect(json["blas_core"] as? String != "Prescott") }
+    }
+
+    @Test func explicitCoreTypeWins() throws {
+        let result = try CLIRunner.run(["inspect", "--model", model, "--json"],
+                                       environment: ["OPENBLAS_CORETYPE": "Haswell", "ALBUM_BLAS_CORETYPE_SOURCE": nil])
+        let json = try result.json()
+        #expect(json["blas_core_source"] as? String == "user")
+        #expect(json["blas_core"] as? String == "Haswell")
+    }
+
+    @Test func servesTasksOfEveryKindThroughTheCLI() throws {
+        let listing = try CLIRunner.run(["tasks", "list", "--tasks", "models/tasks", "--model", "models/default"])
+        #expect(listing.status == 0, "stderr: \(listing.stderr)")
+        let inputs = [
+            "nli": ["--fields", #"{"premise": "the house is wonderful", "hypothesis": "the house is nice"}"#],
+            "sentiment": ["--fields", #"{"sentence": "the house is wonderful"}"#],
+            "summarize": ["--text", "the house is wonderful"],
+        ]
+        for (task, input) in inputs {
+            #expect(listing.stdout.contains(task))
+            let result = try CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks",
+                                            "--task", task, "--max-new-tokens", "4", "--json"] + input)
+            #expect(result.status == 0, "task \(task) stderr: \(result.stderr)")
+            #expect(CLIRunner.ints(try result.json()["ids"]).count >= 1)
+        }
+    }
+
+    @Test(arguments: [
+        (["generate", "--model", "/nonexistent-model", "--input-ids", "1"], "config"),
+        (["generate", "--model", "Tests/Fixtures/t5/v11_gated_untied", "--input-ids", "99999"], "vocabulary"),
+        (["generate", "--model", "Tests/Fixtures/t5/v11_gated_untied", "--input-ids", "1,x"], "input-ids"),
+        (["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "no-such-task", "--text", "a"],
+         "no-such-task"),
+        (["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "nli", "--text", "a"],
+         "premise"),
+    ])
+    func badInputFailsWithAClearMessage(arguments: [String], mention: String) throws {
+        let result = try CLIRunner.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(mention), "stderr: \(result.stderr)")
+    }
+}
