@@ -1,0 +1,196 @@
+// `task.json`: the manifest of a task artifact directory (docs/task-format.md is the normative description).
+// Plain Codable, camelCase keys. Unknown keys are rejected so that a typo ("lables") fails loudly instead of being
+// silently ignored.
+import Foundation
+
+/// What an artifact directory holds.
+public enum TaskKind: String, Codable, Sendable {
+    /// One (l, d) prompt: plain prompt tuning, SPoT, PEFT and T5X imports.
+    case staticPrompt = "static"
+    /// Snapshot Prompt Ensemble: task prompt + cross-task attention over a shared album.
+    case spe
+    /// A shared (M, l, d) album of source-prompt snapshots; not servable on its own.
+    case album
+}
+
+/// How a task is decoded when the request does not say.
+public enum DecodingMode: String, Codable, Sendable {
+    /// Greedy generation.
+    case greedy
+    /// Rank classification: score every label, pick the most likely.
+    case rank
+}
+
+/// Decoding defaults of a task.
+public struct DecodingDefaults: Codable, Sendable, Equatable {
+    public var mode: DecodingMode
+    public var maxNewTokens: Int
+    public init(mode: DecodingMode = .greedy, maxNewTokens: Int = 32) {
+        self.mode = mode
+        self.maxNewTokens = maxNewTokens
+    }
+}
+
+/// Which base checkpoint an artifact was made for.
+public struct BaseModelRef: Codable, Sendable, Equatable {
+    /// `BaseModelInfo.fingerprint` of the checkpoint; nil skips the check (imports that carry no fingerprint).
+    public var fingerprint: String?
+    public var dModel: Int?
+    public init(fingerprint: String? = nil, dModel: Int? = nil) {
+        self.fingerprint = fingerprint
+        self.dModel = dModel
+    }
+}
+
+/// Max-pooling of the input embeddings for SPE.
+public enum SPEPooling: String, Codable, Sendable {
+    /// Max over the real tokens of the input, `</s>` included (spec §9 #7, the default).
+    case max
+    /// ATTEMPT parity: the pad embedding joins the max whenever the input is shorter than `maxInputTokens`,
+    /// as it did when ATTEMPT padded every input to its max source length.
+    case maxWithPad = "max-with-pad"
+}
+
+/// SPE-specific manifest section.
+public struct SPESettings: Codable, Sendable, Equatable {
+    /// Name of the album task this module was trained against.
+    public var album: String
+    /// Content hash of that album ("sha256:<hex>"); loading fails if the loaded album differs.
+    public var albumHash: String
+    /// Softmax temperature T; default d·e (spec §9 #6).
+    public var temperature: Double?
+    public var pooling: SPEPooling?
+    /// ATTEMPT mode: P_task is an extra attention candidate (softmax over M+1).
+    public var includeTaskInAttention: Bool?
+    /// LayerNorm epsilon; default 1e-5 (torch.nn.LayerNorm).
+    public var layerNormEpsilon: Double?
+}
+
+/// One album entry's provenance.
+public struct AlbumEntry: Codable, Sendable, Equatable {
+    public var sourceTask: String
+    /// Fraction of the source task's training at which the snapshot was taken (0.6, 0.8, 1.0).
+    public var fraction: Double?
+    /// Optimizer step of the snapshot.
+    public var step: Int?
+    public init(sourceTask: String, fraction: Double? = nil, step: Int? = nil) {
+        self.sourceTask = sourceTask
+        self.fraction = fraction
+        self.step = step
+    }
+}
+
+/// Album-specific manifest section.
+public struct AlbumSettings: Codable, Sendable, Equatable {
+    /// "sha256:<hex>" of the float32-LE bytes of the (M, l, d) `prompts` tensor.
+    public var hash: String
+    /// One entry per album prompt, in tensor order.
+    public var entries: [AlbumEntry]
+}
+
+/// Where the static prompt of a `static` task comes from.
+public enum PromptFormat: String, Codable, Sendable {
+    /// `prompt.safetensors` with one tensor `prompt` (l, d).
+    case album
+    /// PEFT `adapter_config.json` + `adapter_model.safetensors` (PROMPT_TUNING or MULTITASK_PROMPT_TUNING).
+    case peft
+    /// A T5X / NumPy `.npy` file (l, d).
+    case t5x
+}
+
+/// The parsed `task.json`.
+public struct TaskManifest: Codable, Sendable, Equatable {
+    /// Format tag; "album.task/1".
+    public var format: String?
+    public var name: String?
+    public var kind: TaskKind
+    /// Author's version label (free text, informational; the registry keeps its own revision numbers).
+    public var version: String?
+    public var description: String?
+    public var baseModel: BaseModelRef?
+    /// l; required for `spe`, checked against the tensors when present.
+    public var promptLength: Int?
+    /// Input template with `{field}` placeholders; default `{input}`.
+    public var template: String?
+    /// Label verbalizers (classification tasks).
+    public var labels: [String]?
+    public var decoding: DecodingDefaults?
+    public var maxInputTokens: Int?
+    /// Static tasks: where the prompt comes from; detected from the files when absent.
+    public var promptFormat: PromptFormat?
+    /// `.npy` file name for `t5x`; PEFT MPT task index for `peft`.
+    public var promptFile: String?
+    public var peftTaskId: Int?
+    public var spe: SPESettings?
+    public var album: AlbumSettings?
+
+    public static let formatTag = "album.task/1"
+    public static let fileName = "task.json"
+
+    public init(kind: TaskKind) {
+        self.kind = kind
+        self.format = Self.formatTag
+    }
+
+    /// Parses `data` (the contents of `path`).
+    /// - Throws: `PromptsError.badManifest` naming the key that is wrong or unknown.
+    public static func decode(_ data: Data, path: String) throws(PromptsError) -> TaskManifest {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw .badManifest(path: path, reason: "not JSON (\(error.localizedDescription))")
+        }
+        guard let dictionary = object as? [String: Any] else { throw .badManifest(path: path, reason: "not a JSON object") }
+        let known: Set<String> = ["format", "name", "kind", "version", "description", "baseModel", "promptLength",
+                                  "template", "labels", "decoding", "maxInputTokens", "promptFormat", "promptFile",
+                                  "peftTaskId", "spe", "album"]
+        if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
+            throw .badManifest(path: path, reason: "unknown key '\(unknown)'")
+        }
+        let manifest: TaskManifest
+        do { manifest = try JSONDecoder().decode(TaskManifest.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
+            throw .badManifest(path: path, reason: "missing key '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw .badManifest(path: path, reason: "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw .badManifest(path: path, reason: "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
+        } catch {
+            throw .badManifest(path: path, reason: "\(error)")
+        }
+        if let format = manifest.format, format != formatTag {
+            throw .badManifest(path: path, reason: "format '\(format)' is not supported (expected '\(formatTag)')")
+        }
+        if let l = manifest.promptLength, l <= 0 { throw .badManifest(path: path, reason: "promptLength must be positive") }
+        if let limit = manifest.maxInputTokens, limit <= 0 { throw .badManifest(path: path, reason: "maxInputTokens must be positive") }
+        if let labels = manifest.labels {
+            if labels.isEmpty { throw .badManifest(path: path, reason: "labels is empty") }
+            if Set(labels).count != labels.count { throw .badManifest(path: path, reason: "labels has duplicates") }
+        }
+        if let decoding = manifest.decoding {
+            if decoding.maxNewTokens <= 0 { throw .badManifest(path: path, reason: "decoding.maxNewTokens must be positive") }
+            if decoding.mode == .rank && manifest.labels == nil {
+                throw .badManifest(path: path, reason: "decoding.mode 'rank' needs labels")
+            }
+        }
+        if let template = manifest.template { _ = try InputTemplate(template, path: path) }
+        switch manifest.kind {
+        case .spe:
+            guard let spe = manifest.spe else { throw .badManifest(path: path, reason: "kind 'spe' needs an 'spe' section") }
+            if let t = spe.temperature, !(t > 0 && t.isFinite) { throw .badManifest(path: path, reason: "spe.temperature must be positive") }
+            if let eps = spe.layerNormEpsilon, !(eps > 0 && eps.isFinite) { throw .badManifest(path: path, reason: "spe.layerNormEpsilon must be positive") }
+        case .album:
+            guard manifest.album != nil else { throw .badManifest(path: path, reason: "kind 'album' needs an 'album' section") }
+        case .staticPrompt:
+            break
+        }
+        if manifest.kind != .spe && manifest.spe != nil { throw .badManifest(path: path, reason: "'spe' section on a \(manifest.kind.rawValue) artifact") }
+        if manifest.kind != .album && manifest.album != nil { throw .badManifest(path: path, reason: "'album' section on a \(manifest.kind.rawValue) artifact") }
+        return manifest
+    }
+
+    /// Pretty, key-sorted JSON.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try! encoder.encode(self)
+    }
+}

@@ -1,0 +1,152 @@
+// The task registry: loads a tasks directory at start-up, then adds, replaces and removes tasks and albums at run
+// time. Every change is validated completely before anything is written, persisted crash-safely (TaskStore), and
+// published as a new immutable TaskSnapshot; batches pin the snapshot they started with.
+import Foundation
+import Synchronization
+
+/// A directory entry that failed to load (it is skipped; any valid older revision of the same name is served).
+public struct LoadIssue: Sendable, CustomStringConvertible {
+    public let entry: String
+    public let error: PromptsError
+    public var description: String { "\(entry): \(error)" }
+}
+
+/// Owns the tasks directory. Mutations are serialised by the actor; readers take `snapshot()` without awaiting.
+public actor TaskRegistry {
+    public nonisolated let directory: URL
+    public nonisolated let model: BaseModelInfo
+    private nonisolated let published: Mutex<TaskSnapshot>
+    private let store: TaskStore
+    /// Problems met at start-up.
+    public private(set) var issues: [LoadIssue]
+
+    /// Loads every artifact in `directory` (albums first, then tasks). Entries that fail validation are skipped and
+    /// reported in `issues`; for each name the highest revision that validates is served.
+    /// - Throws: `PromptsError.unreadable` when the directory itself cannot be listed.
+    public init(directory: URL, model: BaseModelInfo) throws(PromptsError) {
+        self.directory = directory
+        self.model = model
+        store = TaskStore(directory: directory)
+        store.cleanScratch()
+        let (entries, invalid) = try store.scan()
+        var issues = invalid.map { LoadIssue(entry: $0, error: .invalidName($0, reason: "not a valid task directory name")) }
+        // Albums first: SPE tasks resolve their album by name.
+        var kinds: [String: TaskKind] = [:]
+        for (name, revisions) in entries {
+            kinds[name] = revisions.lazy.compactMap { try? ArtifactLoader.manifest(of: $0.url).kind }.first
+        }
+        var albums: [String: PromptAlbum] = [:]
+        var tasks: [String: LoadedTask] = [:]
+        for pass in [true, false] {
+            for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where (kinds[name] == .album) == pass {
+                revisions: for revision in revisions {
+                    do {
+                        switch try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
+                                                       model: model, albums: albums) {
+                        case .album(let album): albums[name] = album
+                        case .task(let task): tasks[name] = task
+                        }
+                        break revisions
+                    } catch {
+                        issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
+                    }
+                }
+            }
+        }
+        self.issues = issues
+        published = Mutex(TaskSnapshot(generation: 1, tasks: tasks, albums: albums))
+    }
+
+    /// The current snapshot. Cheap; callable from any thread without awaiting.
+    public nonisolated func snapshot() -> TaskSnapshot {
+        published.withLock { $0 }
+    }
+
+    /// Adds or replaces artifact `name` with the files in `staging` (a task folder: task.json + tensors, a PEFT
+    /// adapter folder, a T5X .npy folder, or an album). The new revision is validated against the loaded model and
+    /// albums first; on any error nothing changes. On success it is written crash-safely and published.
+    /// - Returns: the loaded artifact (its `version` is the new revision number).
+    /// - Throws: `PromptsError` naming the file and problem; `.albumInUse` when replacing an album would break SPE
+    ///   tasks trained against the current one.
+    @discardableResult
+    public func put(name: String, from staging: URL) throws(PromptsError) -> LoadedArtifact {
+        try TaskStore.validate(name: name)
+        let current = snapshot()
+        let onDisk = (try store.scan().entries[name]) ?? []
+        let revision = max(onDisk.first?.revision ?? 0, current.tasks[name]?.version ?? 0, current.albums[name]?.version ?? 0) + 1
+        // Validate completely before touching the directory.
+        let artifact = try ArtifactLoader.load(directory: staging, name: name, version: revision, model: model, albums: current.albums)
+        if current.albums[name] != nil {
+            var newHash: String? = nil
+            if case .album(let album) = artifact { newHash = album.hash }
+            let dependents = dependents(of: name, in: current).filter { task in
+                guard case .spe(let module) = task.prompt else { return false }
+                return module.album.hash != newHash
+            }
+            if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents.map(\.name).sorted()) }
+        }
+        let url = try store.write(name: name, revision: revision, from: staging)
+        // Re-load from the final location so the served artifact is exactly what a restart would load.
+        let stored = try ArtifactLoader.load(directory: url, name: name, version: revision, model: model, albums: current.albums)
+        publish { tasks, albums in
+            tasks[name] = nil
+            albums[name] = nil
+            switch stored {
+            case .task(let task): tasks[name] = task
+            case .album(let album): albums[name] = album
+            }
+        }
+        try? store.discard(onDisk.sorted { $0.revision < $1.revision })
+        return stored
+    }
+
+    /// Adds or replaces `name` from in-memory files (file name → contents), e.g. an HTTP upload.
+    @discardableResult
+    public func put(name: String, files: [String: Data]) throws(PromptsError) -> LoadedArtifact {
+        try TaskStore.validate(name: name)
+        let staging = store.scratch.appendingPathComponent("upload-\(name).\(UInt32.random(in: 0...UInt32.max))")
+        do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
+            throw .writeFailed(path: staging.path, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: staging) }
+        for (file, data) in files {
+            guard !file.isEmpty, !file.contains("/"), !file.hasPrefix(".") else {
+                throw .badManifest(path: file, reason: "upload file names must be plain names")
+            }
+            try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file))
+        }
+        return try put(name: name, from: staging)
+    }
+
+    /// Removes task or album `name` from the directory and from new snapshots (running batches keep theirs).
+    /// - Throws: `.unknownTask`, or `.albumInUse` while SPE tasks depend on the album.
+    public func remove(name: String) throws(PromptsError) {
+        let current = snapshot()
+        guard current.tasks[name] != nil || current.albums[name] != nil else { throw .unknownTask(name) }
+        let dependents = dependents(of: name, in: current)
+        if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents.map(\.name).sorted()) }
+        let onDisk = (try store.scan().entries[name]) ?? []
+        // Lowest revision first: a crash part-way leaves the current revision, i.e. the removal did not happen.
+        try store.discard(onDisk.sorted { $0.revision < $1.revision })
+        publish { tasks, albums in
+            tasks[name] = nil
+            albums[name] = nil
+        }
+    }
+
+    private func dependents(of album: String, in snapshot: TaskSnapshot) -> [LoadedTask] {
+        snapshot.tasks.values.filter { task in
+            if case .spe(let module) = task.prompt { return module.album.name == album }
+            return false
+        }
+    }
+
+    private func publish(_ change: (inout [String: LoadedTask], inout [String: PromptAlbum]) -> Void) {
+        published.withLock { snapshot in
+            var tasks = snapshot.tasks
+            var albums = snapshot.albums
+            change(&tasks, &albums)
+            snapshot = TaskSnapshot(generation: snapshot.generation + 1, tasks: tasks, albums: albums)
+        }
+    }
+}
