@@ -21,6 +21,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
     case shuttingDown
     /// An uploaded task artifact or adapter could not be loaded.
     case invalidArtifact(String)
+    /// The change would break other tasks (e.g. removing an album that SPE tasks use).
+    case conflict(String)
     /// A task name that cannot be used as a folder name.
     case invalidTaskName(String)
     /// The model failed while running a batch (a bug or a resource problem, not the client's fault).
@@ -37,6 +39,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
         case .cancelled: "the request was cancelled"
         case .shuttingDown: "the server is shutting down"
         case .invalidArtifact(let reason): "invalid task artifact: \(reason)"
+        case .conflict(let reason): "conflict: \(reason)"
         case .invalidTaskName(let name): "invalid task name '\(name)': use letters, digits, '-', '_' and '.'"
         case .internalFailure(let reason): "internal error: \(reason)"
         }
