@@ -16,4 +16,38 @@ void album_ensure_blas_coretype(char *const argv[]);
 /// Human-readable CPU feature summary, e.g. "avx512f avx2 fma".
 const char *album_cpu_features(void);
 
+// MARK: Element-wise kernels (elementwise.c). Row-major; `rows` x `dim` buffers; out may alias in where noted.
+
+/// Activation functions of T5 feed-forward layers (HF ACT2FN names: relu, gelu_new, gelu, silu).
+typedef enum {
+    ALBUM_ACT_RELU = 0,
+    ALBUM_ACT_GELU_NEW = 1,  ///< tanh approximation (HF NewGELUActivation), used by "gated-gelu"
+    ALBUM_ACT_GELU = 2,      ///< exact erf GELU (HF GELUActivation)
+    ALBUM_ACT_SILU = 3,
+} album_activation;
+
+/// T5LayerNorm: out = weight * x * rsqrt(mean(x^2) + eps) per row (no mean, no bias). out may alias in.
+void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps);
+
+/// In place: row[0..<valid] = softmax(row + bias) (bias may be NULL); row[valid..<total] = 0.
+void album_softmax_bias(float *row, const float *bias, size_t valid, size_t total);
+
+/// In place: x = act(x).
+void album_activation_inplace(float *x, size_t count, album_activation act);
+
+/// out (rows, width) = act(in[:, :width]) * in[:, width:]; in is (rows, 2*width) = [gate | linear].
+void album_gated_activation(float *out, const float *in, size_t rows, size_t width, album_activation act);
+
+/// out += a.
+void album_add(float *out, const float *a, size_t count);
+
+/// log(sum(exp(row))), computed stably.
+float album_logsumexp(const float *row, size_t count);
+
+/// out = log_softmax(in) = (in - max) - log(sum(exp(in - max))). out may alias in.
+void album_log_softmax(float *out, const float *in, size_t count);
+
+/// Index of the first maximum (torch.argmax semantics).
+size_t album_argmax(const float *row, size_t count);
+
 #endif

@@ -1,0 +1,160 @@
+// Element-wise hot loops of the T5 forward pass: T5LayerNorm (RMSNorm), softmax with additive bias and a valid
+// length, activations (ReLU, gelu_new, erf GELU, SiLU) and their gated products, residual add, log-softmax.
+// Mirrors HF modeling_t5 / activations.py semantics; naive Swift twins live in Sources/Kernels/Reference.
+// Every loop is built three times (AVX-512, AVX2+FMA, baseline) and the loader picks one per CPU.
+#include "CKernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define ALBUM_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define ALBUM_CLONES
+#endif
+
+// exp(x) by Cody-Waite range reduction and a degree-6 polynomial (Cephes expf, ~1 ulp). Branch-free, so the
+// compiler vectorises the loops that call it (libm's expf is a scalar call).
+static inline float album_exp(float x) {
+    x = fminf(fmaxf(x, -87.33654f), 88.72283f);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+// tanh(u) = sign(u) (1 - e) / (1 + e), e = exp(-2|u|).
+static inline float album_tanh(float u) {
+    float e = album_exp(-2.0f * fabsf(u));
+    return copysignf((1.0f - e) / (1.0f + e), u);
+}
+
+// HF NewGELUActivation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+static inline float album_gelu_new(float x) {
+    return 0.5f * x * (1.0f + album_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+}
+
+static inline float album_activate(float x, album_activation act) {
+    switch (act) {
+    case ALBUM_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case ALBUM_ACT_GELU_NEW: return album_gelu_new(x);
+    case ALBUM_ACT_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case ALBUM_ACT_SILU: return x / (1.0f + album_exp(-x));
+    }
+    return x;
+}
+
+ALBUM_CLONES
+void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = in + r * dim;
+        float *y = out + r * dim;
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t i = 0; i < dim; i++) sum += x[i] * x[i];
+        }
+        // variance = hidden_states.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        // hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon); return self.weight * hidden_states
+        float rstd = 1.0f / sqrtf(sum / (float)dim + eps);
+        for (size_t i = 0; i < dim; i++) y[i] = weight[i] * (x[i] * rstd);
+    }
+}
+
+ALBUM_CLONES
+void album_softmax_bias(float *row, const float *bias, size_t valid, size_t total) {
+    if (bias != NULL)
+        for (size_t i = 0; i < valid; i++) row[i] += bias[i];
+    float max = -INFINITY;
+    for (size_t i = 0; i < valid; i++) max = fmaxf(max, row[i]);
+    float sum = 0.0f;
+    for (size_t i = 0; i < valid; i++) row[i] = album_exp(row[i] - max);
+    {
+#pragma clang fp reassociate(on)
+        for (size_t i = 0; i < valid; i++) sum += row[i];
+    }
+    float inv = 1.0f / sum;
+    for (size_t i = 0; i < valid; i++) row[i] *= inv;
+    for (size_t i = valid; i < total; i++) row[i] = 0.0f;
+}
+
+ALBUM_CLONES
+void album_activation_inplace(float *x, size_t count, album_activation act) {
+    switch (act) {
+    case ALBUM_ACT_RELU:
+        for (size_t i = 0; i < count; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case ALBUM_ACT_GELU_NEW:
+        for (size_t i = 0; i < count; i++) x[i] = album_gelu_new(x[i]);
+        break;
+    default:
+        for (size_t i = 0; i < count; i++) x[i] = album_activate(x[i], act);
+    }
+}
+
+ALBUM_CLONES
+void album_gated_activation(float *out, const float *in, size_t rows, size_t width, album_activation act) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *gate = in + r * 2 * width;
+        const float *linear = gate + width;
+        float *y = out + r * width;
+        switch (act) {
+        case ALBUM_ACT_RELU:
+            for (size_t i = 0; i < width; i++) y[i] = (gate[i] > 0.0f ? gate[i] : 0.0f) * linear[i];
+            break;
+        case ALBUM_ACT_GELU_NEW:
+            for (size_t i = 0; i < width; i++) y[i] = album_gelu_new(gate[i]) * linear[i];
+            break;
+        default:
+            for (size_t i = 0; i < width; i++) y[i] = album_activate(gate[i], act) * linear[i];
+        }
+    }
+}
+
+ALBUM_CLONES
+void album_add(float *out, const float *a, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] += a[i];
+}
+
+ALBUM_CLONES
+float album_logsumexp(const float *row, size_t count) {
+    float max = -INFINITY;
+    for (size_t i = 0; i < count; i++) max = fmaxf(max, row[i]);
+    float sum = 0.0f;
+    {
+#pragma clang fp reassociate(on)
+        for (size_t i = 0; i < count; i++) sum += album_exp(row[i] - max);
+    }
+    return max + logf(sum);
+}
+
+ALBUM_CLONES
+void album_log_softmax(float *out, const float *in, size_t count) {
+    float max = -INFINITY;
+    for (size_t i = 0; i < count; i++) max = fmaxf(max, in[i]);
+    float sum = 0.0f;
+    {
+#pragma clang fp reassociate(on)
+        for (size_t i = 0; i < count; i++) sum += album_exp(in[i] - max);
+    }
+    // torch: (x - max) - log(sum(exp(x - max)))
+    float log_sum = logf(sum);
+    for (size_t i = 0; i < count; i++) out[i] = (in[i] - max) - log_sum;
+}
+
+size_t album_argmax(const float *row, size_t count) {
+    size_t best = 0;
+    for (size_t i = 1; i < count; i++)
+        if (row[i] > row[best]) best = i;
+    return best;
+}

@@ -1,0 +1,80 @@
+// Greedy decoding, iteration-level decode steps for the serving engine, and teacher-forced scoring.
+// Greedy mirrors HF generate(do_sample=False, num_beams=1): argmax (first maximum) each step, stop at EOS.
+import Kernels
+
+extension T5Model {
+    /// A decoding state for one encoded request, with its self-attention cache preallocated.
+    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
+        let vectors: Tensor, capacity: Int
+        if maxNewTokens <= decoderBiasCapacity {
+            (vectors, capacity) = (decoderBiasVectors, decoderBiasCapacity)
+        } else {
+            (vectors, capacity) = (weights.decoderBias.vectors(length: maxNewTokens), maxNewTokens)
+        }
+        return DecoderSequence(encoded: encoded, maxNewTokens: maxNewTokens, layers: config.numDecoderLayers,
+                               inner: config.innerDim, startToken: Int32(config.decoderStartTokenID),
+                               eosTokenID: Int32(config.eosTokenID), biasVectors: vectors, biasCapacity: capacity)
+    }
+
+    /// One batched greedy step over the unfinished `sequences`: appends the argmax token to each; a sequence
+    /// finishes on EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Finished ones are skipped.
+    public func decodeStep(_ sequences: [DecoderSequence]) {
+        let active = sequences.filter { !$0.isFinished }
+        guard !active.isEmpty else { return }
+        let vocab = config.vocabSize
+        workspaces.with { ws in
+            let logits = stepLogits(active, workspace: ws)  // (B, V)
+            for (b, sequence) in active.enumerated() {
+                sequence.append(Int32(argmax(logits + b * vocab, count: vocab)))
+            }
+        }
+    }
+
+    /// Batched greedy decoding; per request, the ids after the start token (EOS included when produced).
+    public func greedy(_ encoded: [EncoderOutput], maxNewTokens: Int) -> [[Int32]] {
+        let sequences = encoded.map { startDecoding($0, maxNewTokens: maxNewTokens) }
+        while sequences.contains(where: { !$0.isFinished }) { decodeStep(sequences) }
+        return sequences.map(\.tokens)
+    }
+
+    /// Teacher-forced sum of log-probabilities of each target, ids exactly as given
+    /// (decoder input = [start] + target[:-1]). All (request, candidate) pairs run in one batched decoder pass.
+    /// An empty target scores 0.
+    public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) -> [[Double]] {
+        let start = Int32(config.decoderStartTokenID), vocab = config.vocabSize
+        var rows: [(encoded: EncoderOutput, inputs: [Int32])] = []
+        for item in items {
+            for target in item.targets { rows.append((item.encoded, target.isEmpty ? [] : [start] + target.dropLast())) }
+        }
+        let logits = decodeTeacherForced(rows)  // (ΣT, V)
+        var row = 0
+        return items.map { item in
+            item.targets.map { target in
+                var sum = 0.0
+                for id in target {
+                    precondition(id >= 0 && Int(id) < vocab, "target id \(id) outside the vocabulary (0..<\(vocab))")
+                    let r = logits.data + row * vocab
+                    sum += Double(r[Int(id)] - logSumExp(r, count: vocab))
+                    row += 1
+                }
+                return sum
+            }
+        }
+    }
+
+    /// Per-layer activations of one teacher-forced forward pass, named like HF modules ("encoder.block.0", …,
+    /// "encoder.final", "decoder.block.0", …, "decoder.final", "logits"), for parity tests and debugging.
+    public func trace(inputIDs: [Int32], targetIDs: [Int32]) -> [String: Tensor] {
+        var captured: [String: Tensor] = [:]
+        let d = config.dModel
+        let record: (String, UnsafePointer<Float>, Int) -> Void = { name, data, rows in
+            let copy = Tensor(uninitialized: [rows, d])
+            copy.data.update(from: data, count: rows * d)
+            captured[name] = copy
+        }
+        let encoded = encode([embed(inputIDs)], trace: record)[0]
+        let inputs = [Int32(config.decoderStartTokenID)] + targetIDs.dropLast()
+        captured["logits"] = decodeTeacherForced([(encoded, inputs)], trace: record)
+        return captured
+    }
+}

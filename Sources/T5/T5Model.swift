@@ -1,0 +1,80 @@
+// T5ForConditionalGeneration for CPU inference: one frozen checkpoint, soft prompts plug in as encoder input
+// embeddings. Port of HF modeling_t5 (fp32). The forward passes live in T5Model+Encoder.swift and
+// T5Model+Decoder.swift, decoding strategies in T5Model+Generation.swift and T5Model+BeamSearch.swift.
+import Foundation
+import Kernels
+import SafeTensors
+
+public final class T5Model: @unchecked Sendable {
+    public let config: T5Config
+    /// Element types stored in the checkpoint (e.g. ["BF16"]); everything is computed in Float32.
+    public let storedDTypes: [String]
+    let weights: T5Weights
+    let activation: Activation
+    let gated: Bool
+    let workspaces = WorkspacePool()
+    /// Unidirectional decoder bias rows for positions < `decoderBiasCapacity`, shared by all sequences.
+    let decoderBiasVectors: Tensor
+    let decoderBiasCapacity = 512
+
+    init(config: T5Config, weights: T5Weights, storedDTypes: [String]) throws(T5Error) {
+        self.config = config
+        self.weights = weights
+        self.storedDTypes = storedDTypes
+        (activation, gated) = try config.feedForward()
+        decoderBiasVectors = weights.decoderBias.vectors(length: decoderBiasCapacity)
+    }
+
+    /// Loads `config.json` and the safetensors weights (single file or sharded) of an HF T5 checkpoint.
+    /// - Throws: `T5Error` for an unsupported or malformed config, unreadable weights, or any missing, misshapen
+    ///   or unused tensor (named in the error).
+    public static func load(directory: URL) throws(T5Error) -> T5Model {
+        let config = try T5Config.load(directory: directory)
+        let checkpoint: SafeTensorsCheckpoint
+        do { checkpoint = try SafeTensorsCheckpoint(directory: directory) } catch { throw .checkpoint(error) }
+        let weights = try T5Weights(store: WeightStore(source: checkpoint), config: config)
+        return try T5Model(config: config, weights: weights, storedDTypes: checkpoint.storedDTypes)
+    }
+
+    /// A model with deterministic random weights of `config`'s shapes (benchmarks; no checkpoint needed).
+    public static func random(config: T5Config, seed: UInt64 = 0) throws(T5Error) -> T5Model {
+        try config.validate()
+        let weights = try T5Weights(store: WeightStore(source: RandomTensorSource(config: config, seed: seed)), config: config)
+        return try T5Model(config: config, weights: weights, storedDTypes: ["F32 (random)"])
+    }
+
+    /// Parameters of the HF model (tied tensors counted once).
+    public var parameterCount: Int { weights.parameterCount }
+
+    /// Whether the checkpoint has its own LM head (T5 v1.1 / flan) rather than reusing the shared embedding.
+    public var hasSeparateLMHead: Bool { weights.lmHead != nil }
+
+    /// Raw embedding rows of `ids`, (n, dModel), without any scaling (T5 scales nothing at the input).
+    public func embed(_ ids: [Int32]) -> Tensor {
+        let d = config.dModel
+        let out = Tensor(uninitialized: [ids.count, d])
+        for (row, id) in ids.enumerated() {
+            precondition(id >= 0 && Int(id) < config.vocabSize, "token id \(id) outside the vocabulary (0..<\(config.vocabSize))")
+            (out.data + row * d).update(from: weights.embedding.data + Int(id) * d, count: d)
+        }
+        return out
+    }
+
+    /// Convenience: embeds and encodes token rows.
+    public func encode(ids: [[Int32]]) -> [EncoderOutput] {
+        encode(ids.map { embed($0) })
+    }
+
+    /// Throws a readable error when `ids` holds a token outside the vocabulary (for callers taking outside input).
+    public func validate(ids: [Int32]) throws(T5Error) {
+        if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw .invalidTokenID(id: bad, vocabSize: config.vocabSize)
+        }
+    }
+
+    /// The LM-head table (vocab, dModel) and the scale applied to decoder outputs before it.
+    var head: (table: Tensor, scale: Float) {
+        (weights.lmHead ?? weights.embedding,
+         config.scalesDecoderOutput ? Float(pow(Double(config.dModel), -0.5)) : 1)
+    }
+}

@@ -1,0 +1,30 @@
+// Grow-only scratch buffers reused across forward passes, so decode steps allocate nothing. A small pool hands
+// one workspace to each concurrent caller (the engine may run encoder and decoder batches on two threads).
+import Kernels
+import Synchronization
+
+final class Workspace: @unchecked Sendable {
+    enum Slot: Int, CaseIterable {
+        case x, h, qkv, ctx, hidden, act, scores, logits, query, embeddings
+    }
+
+    private var buffers: [Tensor?] = Array(repeating: nil, count: Slot.allCases.count)
+
+    /// A buffer of at least `count` floats for `slot` (contents undefined).
+    func buffer(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float> {
+        if let existing = buffers[slot.rawValue], existing.count >= count { return existing.data }
+        let grown = Tensor(uninitialized: [max(count, 1)])
+        buffers[slot.rawValue] = grown
+        return grown.data
+    }
+}
+
+final class WorkspacePool: Sendable {
+    private let free = Mutex<[Workspace]>([])
+
+    func with<R>(_ body: (Workspace) -> R) -> R {
+        let workspace = free.withLock { $0.popLast() } ?? Workspace()
+        defer { free.withLock { $0.append(workspace) } }
+        return body(workspace)
+    }
+}
