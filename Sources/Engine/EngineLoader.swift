@@ -1,0 +1,24 @@
+// Builds a ready engine from a model directory (HF T5 checkpoint + tokenizer) and a tasks directory
+// (Album task folders and PEFT adapter folders side by side; the folder name is the task name).
+import Foundation
+import Logging
+import Metrics
+import Prompts
+import T5
+import Tokenization
+
+public enum EngineLoader {
+    /// Loads the model, tokenizer and tasks.
+    /// - Throws: the T5, Tokenization or Prompts error naming the file that failed.
+    public static func load(modelDirectory: URL, tasksDirectory: URL,
+                            configuration: EngineConfiguration = EngineConfiguration(),
+                            metricsFactory: any MetricsFactory = MetricsSystem.factory,
+                            logger: Logger = Logger(label: "album.engine")) throws -> Engine<T5Backend> {
+        let backend = try T5Backend(directory: modelDirectory)
+        let tokenizer = try Tokenizer.load(directory: modelDirectory)
+        let info = try BaseModelInfo(checkpoint: modelDirectory)
+        let registry = try TaskRegistry(directory: tasksDirectory, model: info)
+        return Engine(backend: backend, codec: TokenizerCodec(tokenizer: tokenizer), registry: registry,
+                      configuration: configuration, metricsFactory: metricsFactory, logger: logger)
+    }
+}
