@@ -47,6 +47,15 @@ extension Engine {
             metrics.queueDepth.record(scheduler.queuedCount)
             metrics.running.record(scheduler.runningCount)
             if !step.admitted.isEmpty || !step.decoding.isEmpty {
+                stats.iterations += 1
+                stats.peakRows = max(stats.peakRows, scheduler.runningCount)
+                if !step.admitted.isEmpty {
+                    stats.encoderPasses += 1
+                    stats.peakTasksPerEncoderPass = max(stats.peakTasksPerEncoderPass,
+                                                        Set(step.admitted.map(\.task)).count)
+                    let admittedIDs = Set(step.admitted.map(\.id))
+                    if step.decoding.contains(where: { !admittedIDs.contains($0) }) { stats.joinedWhileDecoding += 1 }
+                }
                 return (step, step.admitted.map { jobs[$0.id]! }, step.decoding.map { jobs[$0]! })
             }
             if let wake = scheduler.nextWakeUp() {
@@ -148,6 +157,7 @@ extension Engine {
             resumable.append((job, result))
         }
         scheduler.finish(done)
+        stats.completed += resumable.filter { if case .success = $0.1 { true } else { false } }.count
         metrics.running.record(scheduler.runningCount)
         condition.unlock()
         for (job, result) in resumable {

@@ -25,6 +25,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     var jobs: [RequestID: Job<Backend>] = [:]
     var nextID: UInt64 = 1
     var threadState: ThreadState = .notStarted
+    var stats = EngineStatistics()
     var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
     enum ThreadState { case notStarted, running, stopping, stopped }
@@ -89,6 +90,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         await shutdown()
         logger.info("engine stopped")
     }
+
+    /// How the engine has batched so far.
+    public var statistics: EngineStatistics { locked { stats } }
 
     // MARK: InferenceService
 
