@@ -106,9 +106,14 @@ extension Engine {
         let prompted = PromptBuilder.build(rows)  // [P_i ; X_i] (l_i + n_i, d)
         let encoded = try backend.encode(prompted.map(\.encoderInput))
         metrics.batchRows.record(admitted.count)
-        let tokens = prompted.reduce(0) { $0 + $1.encoderInput.shape[0] }
+        let lengths = prompted.map { $0.encoderInput.shape[0] }
+        let tokens = lengths.reduce(0, +)
+        // Positions the encoder computed: packed rows compute exactly `tokens`; padded rows compute rows × longest.
+        let computed = backend.packsEncoderRows ? tokens : lengths.count * lengths.max()!
         metrics.batchTokens.record(tokens)
         metrics.encoderTokens.increment(by: tokens)
+        metrics.paddingTokens.increment(by: computed - tokens)
+        metrics.paddingRatio.record(Double(computed - tokens) / Double(computed))
         metrics.iterations.increment()
         var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
         var scoring: [(job: Job<Backend>, index: Int)] = []

@@ -12,6 +12,7 @@ struct EngineMetrics: Sendable {
     let batchTokens: Recorder
     let encoderTokens: Counter
     let paddingTokens: Counter
+    /// Padding share of the last encoder pass: (computed − useful positions) / computed.
     let paddingRatio: Gauge
     let tasksLoaded: Gauge
     let iterations: Counter

@@ -15,6 +15,9 @@ public protocol ModelBackend: AnyObject, Sendable {
     /// Human-readable model description (directory name, sizes) for `/readyz` and metrics.
     var modelDescription: String { get }
 
+    /// True when `encode` packs rows (no padding positions computed); false when it pads every row to the longest.
+    /// The engine reports padding waste from this.
+    var packsEncoderRows: Bool { get }
     /// Input embeddings of `ids`, (n, d).
     func embed(_ ids: [Int32]) -> Tensor
     /// Encodes packed ragged rows; `inputs[i]` is (l_i + n_i, d). Returns one output per row.

@@ -25,6 +25,8 @@ public final class T5Backend: ModelBackend {
     }
 
     public var dModel: Int { model.config.dModel }
+    /// `T5Model.encode` runs GEMMs over ΣL_i packed rows and attention per row: no padding.
+    public var packsEncoderRows: Bool { true }
     public func embed(_ ids: [Int32]) -> Tensor { model.embed(ids) }  // (n, d)
     public func encode(_ inputs: [Tensor]) throws -> [EncoderOutput] { model.encode(inputs) }
     public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
