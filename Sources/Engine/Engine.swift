@@ -91,6 +91,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         logger.info("engine stopped")
     }
 
+    /// Requests waiting for a row.
+    public var queueDepth: Int { locked { scheduler.queuedCount } }
+    /// Requests holding a row.
+    public var runningCount: Int { locked { scheduler.runningCount } }
+
     /// How the engine has batched so far.
     public var statistics: EngineStatistics { locked { stats } }
 
@@ -229,7 +234,10 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             if outcome == .removedFromQueue { jobs[id] = nil }
             condition.signal()
             condition.unlock()
-            if outcome == .removedFromQueue { job.continuation.resume(throwing: EngineError.cancelled) }
+            if outcome == .removedFromQueue {
+                job.continuation.resume(throwing: EngineError.cancelled)
+                metrics.finished(task: job.task.name, outcome: "cancelled")
+            }
         }
     }
 

@@ -18,14 +18,16 @@ struct InferenceController {
     @Sendable func generate(_ request: Request, context: AlbumRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(GenerateRequest.self, from: request, limit: configuration.maxBodyBytes)
         context.labels.task = body.task
-        let result = try await service.generate(WireMapping.job(body, timeout: configuration.requestTimeout))
+        let job = WireMapping.job(body, timeout: configuration.requestTimeout)
+        let result = try await context.cancellingOnDisconnect { [service] in try await service.generate(job) }
         return JSONBody.response(WireMapping.response(result))
     }
 
     @Sendable func classify(_ request: Request, context: AlbumRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ClassifyRequest.self, from: request, limit: configuration.maxBodyBytes)
         context.labels.task = body.task
-        let result = try await service.classify(WireMapping.job(body, timeout: configuration.requestTimeout))
+        let job = WireMapping.job(body, timeout: configuration.requestTimeout)
+        let result = try await context.cancellingOnDisconnect { [service] in try await service.classify(job) }
         return JSONBody.response(WireMapping.response(result))
     }
 
@@ -38,13 +40,16 @@ struct InferenceController {
         }
         let tasks = Set(body.requests.compactMap { try? $0.get().task })
         context.labels.task = tasks.count == 1 ? tasks.first : "(mixed)"
-        let results = await withTaskGroup(of: (Int, BatchResult).self) { group in
-            for (index, item) in body.requests.enumerated() {
-                group.addTask { (index, await run(item, requestID: context.requestID)) }
+        let requestID = context.requestID
+        let results = try await context.cancellingOnDisconnect { [self] in
+            await withTaskGroup(of: (Int, BatchResult).self) { group in
+                for (index, item) in body.requests.enumerated() {
+                    group.addTask { (index, await run(item, requestID: requestID)) }
+                }
+                var results = [BatchResult?](repeating: nil, count: body.requests.count)
+                for await (index, result) in group { results[index] = result }
+                return results.map { $0! }
             }
-            var results = [BatchResult?](repeating: nil, count: body.requests.count)
-            for await (index, result) in group { results[index] = result }
-            return results.map { $0! }
         }
         return JSONBody.response(BatchResponse(results: results))
     }
