@@ -10,6 +10,22 @@ import ServerAPI
 struct APIMiddleware: RouterMiddleware {
     typealias Context = AlbumRequestContext
     let metrics: ServerMetrics
+    /// Route patterns by method (`:param` matches one segment), to answer 405 rather than 404 for a known path.
+    let routes: [(method: HTTPRequest.Method, segments: [Substring])]
+
+    init(metrics: ServerMetrics, routes: [(HTTPRequest.Method, String)]) {
+        self.metrics = metrics
+        self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
+    }
+
+    /// Methods that have a route for `path`.
+    func allowedMethods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        return routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }.map(\.method)
+    }
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -23,7 +39,15 @@ struct APIMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let apiError = Self.map(error)
+            var apiError = Self.map(error)
+            if apiError.status == .notFound, context.endpointPath == nil || context.endpointPath == "NotFound" {
+                let allowed = allowedMethods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    apiError = APIError(.methodNotAllowed, code: "method_not_allowed",
+                                        message: "\(request.method.rawValue) is not allowed on \(request.uri.path)",
+                                        headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+                }
+            }
             errorCode = apiError.code
             if apiError.status.code >= 500 && apiError.status.code != 503 && apiError.status.code != 504 {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])

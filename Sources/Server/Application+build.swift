@@ -12,8 +12,15 @@ import ServiceLifecycle
 ///   - metrics: the registry `/metrics` exposes.
 public func buildRouter(service: any InferenceService, configuration: ServerConfiguration,
                         metrics: ServerMetrics) -> Router<AlbumRequestContext> {
+    // Routes are registered on an inner router first so that the middleware knows every (method, path) for 405s.
+    let routes = Router(context: AlbumRequestContext.self)
+    InferenceController(service: service, configuration: configuration).addRoutes(to: routes)
+    TaskController(service: service, configuration: configuration).addRoutes(to: routes)
+    HealthController(service: service, metrics: metrics).addRoutes(to: routes)
+    let table = routes.routes.map { ($0.method, $0.path.description) }
+
     let router = Router(context: AlbumRequestContext.self)
-    router.add(middleware: APIMiddleware(metrics: metrics))
+    router.add(middleware: APIMiddleware(metrics: metrics, routes: table))
     InferenceController(service: service, configuration: configuration).addRoutes(to: router)
     TaskController(service: service, configuration: configuration).addRoutes(to: router)
     HealthController(service: service, metrics: metrics).addRoutes(to: router)

@@ -241,6 +241,10 @@ func errorCode(_ response: TestResponse) throws -> String {
                 #expect(r.status == .notFound)
                 #expect(try errorCode(r) == "not_found")
             }
+            try await client.execute(uri: "/v1/generate", method: .get) { (r: TestResponse) async throws in
+                #expect(r.status == .methodNotAllowed)
+                #expect(try errorCode(r) == "method_not_allowed")
+            }
         }
         try await Harness(service: FakeService(ready: false)).run { client in
             try await client.execute(uri: "/readyz", method: .get) { (r: TestResponse) async throws in
