@@ -32,16 +32,23 @@ public enum Matmul {
                     alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    /// Rows up to which products run as one sgemv per row: sgemm packs B on every call and is 2.5-4x slower
+    /// than sgemv at M = 1, still slower than two sgemv calls at M = 2 (perf notes §1.3). Per-row sgemv also
+    /// makes a decode row's result independent of the batch it runs in.
+    public static let gemvRows = 2
+
     /// out (M, N) = alpha · x (M, K) · w (K, N) + beta · out for a pre-transposed weight `w` of shape (K, N).
-    /// Uses sgemv for M = 1 (sgemm packs B on every call and is 2.5-4x slower there, perf notes §1.3).
     public static func linear(
         _ x: UnsafePointer<Float>, rows m: Int, weight w: Tensor,
         into out: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
         precondition(w.rank == 2, "linear weight must be (K, N), got \(w.shape)")
         let k = w.shape[0], n = w.shape[1]
-        if m == 1 {
-            gemv(rows: k, columns: n, a: w.data, lda: n, transposed: true, x: x, y: out, alpha: alpha, beta: beta)
+        if m <= gemvRows {
+            for r in 0..<m {
+                gemv(rows: k, columns: n, a: w.data, lda: n, transposed: true, x: x + r * k, y: out + r * n,
+                     alpha: alpha, beta: beta)
+            }
         } else {
             gemm(m: m, n: n, k: k, a: x, lda: k, b: w.data, ldb: n, c: out, ldc: n, alpha: alpha, beta: beta)
         }
@@ -54,8 +61,10 @@ public enum Matmul {
     ) {
         precondition(table.rank == 2, "table must be (N, K), got \(table.shape)")
         let n = table.shape[0], k = table.shape[1]
-        if m == 1 {
-            gemv(rows: n, columns: k, a: table.data, lda: k, transposed: false, x: x, y: out, alpha: alpha)
+        if m <= gemvRows {
+            for r in 0..<m {
+                gemv(rows: n, columns: k, a: table.data, lda: k, transposed: false, x: x + r * k, y: out + r * n, alpha: alpha)
+            }
         } else {
             gemm(m: m, n: n, k: k, a: x, lda: k, b: table.data, ldb: k, transposedB: true, c: out, ldc: n, alpha: alpha)
         }

@@ -121,11 +121,17 @@ public struct T5Config: Codable, Sendable, Equatable {
     /// - Throws: `T5Error.cannotReadConfig`, `.unsupportedModelType`, `.unsupportedActivation`, `.invalidConfig`.
     public static func load(directory: URL) throws(T5Error) -> T5Config {
         let url = directory.appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .cannotReadConfig(path: url.path, reason: "no such file or not readable")
+        }
         let config: T5Config
         do {
-            config = try JSONDecoder().decode(T5Config.self, from: Data(contentsOf: url))
+            config = try JSONDecoder().decode(T5Config.self, from: data)
+        } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw .cannotReadConfig(path: url.path, reason: "'\(key)' is not a valid \(type)")
         } catch {
-            throw .cannotReadConfig(path: url.path, reason: "\(error)")
+            throw .cannotReadConfig(path: url.path, reason: "not a valid JSON object (\(error.localizedDescription))")
         }
         try config.validate()
         return config

@@ -18,14 +18,17 @@ extension T5Model {
 
     /// One batched greedy step over the unfinished `sequences`: appends the argmax token to each; a sequence
     /// finishes on EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Finished ones are skipped.
-    public func decodeStep(_ sequences: [DecoderSequence]) {
+    /// - Parameter minNewTokens: EOS cannot be chosen before a sequence holds this many tokens (HF min_new_tokens).
+    public func decodeStep(_ sequences: [DecoderSequence], minNewTokens: Int = 0) {
         let active = sequences.filter { !$0.isFinished }
         guard !active.isEmpty else { return }
-        let vocab = config.vocabSize
+        let vocab = config.vocabSize, eos = config.eosTokenID
         workspaces.with { ws in
             let logits = stepLogits(active, workspace: ws)  // (B, V)
             for (b, sequence) in active.enumerated() {
-                sequence.append(Int32(argmax(logits + b * vocab, count: vocab)))
+                let row = logits + b * vocab
+                if sequence.tokens.count < minNewTokens { row[eos] = -.infinity }
+                sequence.append(Int32(argmax(row, count: vocab)))
             }
         }
     }

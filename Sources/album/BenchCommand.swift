@@ -1,7 +1,84 @@
-// `album bench`: placeholder, replaced by the issue that owns it.
+// `album bench`: a llama-bench style markdown report — BLAS core type and CPU, sgemm GFLOP/s on T5 shapes,
+// encoder tokens/s and decode steps/s for several batch sizes — on a t5-small-shaped model with random weights
+// built in memory (no download), or on a real checkpoint with --model. Sections live in BenchSection(s).swift.
 import ArgumentParser
+import Foundation
+import Kernels
+import T5
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run benchmarks and print a table.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Run benchmarks and print a table.",
+        discussion: "Build with -c release for meaningful numbers. Random weights take the t5-small shape by default.")
+
+    @Option(name: .long, help: "Checkpoint directory to benchmark instead of a random t5-small-shaped model.")
+    var model: String?
+
+    @Option(name: .long, help: "Shape of the random model: t5-small, t5-base, flan-t5-small, flan-t5-base.")
+    var shape = "t5-small"
+
+    @Option(name: .long, help: "Encoder tokens per request (prompt + input).")
+    var length = 228
+
+    @Option(name: .customLong("batch-sizes"), help: "Comma-separated batch sizes.")
+    var batchSizes = "1,4,16"
+
+    @Option(name: .long, help: "Decode steps per measurement.")
+    var steps = 16
+
+    @Option(name: .long, help: "Best-of-N repetitions.")
+    var repeats = 3
+
+    @Option(name: .long, help: "OpenBLAS threads per call.")
+    var threads: Int?
+
+    func validate() throws {
+        guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
+        guard Self.parseBatchSizes(batchSizes) != nil else { throw ValidationError("--batch-sizes: comma-separated integers ≥ 1") }
+        guard Self.randomShapes[shape] != nil else {
+            throw ValidationError("--shape must be one of \(Self.randomShapes.keys.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        if let threads { BLAS.threads = threads }
+        let t5: T5Model, label: String
+        if let model {
+            t5 = try T5Model.load(directory: URL(fileURLWithPath: model))
+            label = model
+        } else {
+            t5 = try T5Model.random(config: Self.randomShapes[shape]!, seed: 1)
+            label = "random \(shape) shape"
+        }
+        let context = BenchContext(model: t5, modelLabel: label, length: length,
+                                   batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats)
+        print("# album bench\n")
+        for section in BenchSections.all {
+            print("## \(section.title)\n")
+            print(try section.run(context).joined(separator: "\n"))
+            print("")
+        }
+    }
+
+    static func parseBatchSizes(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return sizes.isEmpty || sizes.contains { $0 < 1 } ? nil : sizes
+    }
+
+    /// HF configs of the public checkpoints (shapes only).
+    static let randomShapes: [String: T5Config] = {
+        func config(d: Int, dkv: Int, heads: Int, ff: Int, layers: Int, proj: String, tied: Bool) -> T5Config {
+            var c = T5Config()
+            (c.dModel, c.dKV, c.numHeads, c.dFF, c.numLayers, c.numDecoderLayers) = (d, dkv, heads, ff, layers, layers)
+            c.feedForwardProj = proj
+            c.tieWordEmbeddings = tied
+            return c
+        }
+        return [
+            "t5-small": config(d: 512, dkv: 64, heads: 8, ff: 2048, layers: 6, proj: "relu", tied: true),
+            "t5-base": config(d: 768, dkv: 64, heads: 12, ff: 3072, layers: 12, proj: "relu", tied: true),
+            "flan-t5-small": config(d: 512, dkv: 64, heads: 6, ff: 1024, layers: 8, proj: "gated-gelu", tied: false),
+            "flan-t5-base": config(d: 768, dkv: 64, heads: 12, ff: 2048, layers: 12, proj: "gated-gelu", tied: false),
+        ]
+    }()
 }

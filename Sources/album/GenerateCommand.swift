@@ -1,7 +1,69 @@
-// `album generate`: placeholder, replaced by the issue that owns it.
+// `album generate`: greedy or beam-search generation for one input, from text (via the checkpoint's tokenizer)
+// or from token ids used exactly as given. Output contract: {"ids": [...], "text": "..."} with --json, where ids
+// are the generated ids after the decoder start token, EOS included when produced.
 import ArgumentParser
+import Foundation
+import T5
 
 struct GenerateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate text for an input.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Generate text for an input.",
+        discussion: """
+            album generate --model DIR --text "translate English to German: Hello" [--max-new-tokens 32] [--json]
+            album generate --model DIR --input-ids 13959,1566,12,2968,10,8774,1 --num-beams 4 --json
+            """)
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .long, help: "Input text (tokenized with the checkpoint's tokenizer, </s> appended).")
+    var text: String?
+
+    @Option(name: .customLong("input-ids"), help: "Comma-separated input token ids, used exactly as given.")
+    var inputIDs: String?
+
+    @Option(name: .customLong("max-new-tokens"), help: "Maximum number of generated tokens.")
+    var maxNewTokens = 32
+
+    @Option(name: .customLong("num-beams"), help: "Beam width (1 = greedy).")
+    var numBeams = 1
+
+    @Option(name: .customLong("length-penalty"), help: "Beam search length penalty (HF semantics).")
+    var lengthPenalty: Float = 1
+
+    @Flag(name: .customLong("early-stopping"), help: "Beam search stops once num-beams hypotheses are finished.")
+    var earlyStopping = false
+
+    @Flag(name: .long, help: "Print {\"ids\": [...], \"text\": \"...\"}.")
+    var json = false
+
+    func validate() throws {
+        guard (text == nil) != (inputIDs == nil) else { throw ValidationError("give exactly one of --text or --input-ids") }
+        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be ≥ 0") }
+        guard numBeams >= 1 else { throw ValidationError("--num-beams must be ≥ 1") }
+    }
+
+    struct Output: Encodable {
+        let ids: [Int32]
+        let text: String
+    }
+
+    func run() async throws {
+        let model = try options.loadModel()
+        let tokenizer = text != nil ? try options.loadTokenizer(for: "--text") : options.optionalTokenizer()
+        let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
+        guard !input.isEmpty else { throw CLIError("the input has no tokens") }
+        try model.validate(ids: input)
+        let encoded = model.encode(ids: [input])[0]
+        let ids = numBeams == 1
+            ? model.greedy([encoded], maxNewTokens: maxNewTokens)[0]
+            : model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens, lengthPenalty: lengthPenalty,
+                               earlyStopping: earlyStopping)
+        let output = Output(ids: ids, text: tokenizer?.decode(ids, skipSpecialTokens: true) ?? "")
+        if json {
+            print(try JSONOutput.render(output))
+        } else {
+            if tokenizer != nil { print(output.text) }
+            print("ids: \(ids.map(String.init).joined(separator: ","))")
+        }
+    }
 }

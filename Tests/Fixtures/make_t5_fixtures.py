@@ -117,6 +117,7 @@ def build(name, spec):
     targets = [random_ids(generator, n, vocab) for n in TARGET_LENGTHS]
     with torch.no_grad():
         golden = {"meta": versions() | {"variant": name, "seed": spec["seed"], "stored_dtype": str(spec["dtype"])},
+                  "parameter_count": sum(p.numel() for p in model.parameters()),
                   "inputs": inputs, "targets": targets,
                   "scores": score_pairs(model, inputs, targets),
                   "greedy": [greedy(model, ids, GREEDY_MAX_NEW) for ids in inputs],

@@ -47,6 +47,7 @@ struct Golden: Decodable {
         let target: [Int32]
     }
 
+    let parameter_count: Int
     let inputs: [[Int32]]
     let targets: [[Int32]]
     let scores: [Score]

@@ -1,0 +1,45 @@
+// The pluggable parts of `album bench`: each section measures one thing and returns markdown lines.
+// To add a section, conform a type to `BenchSection` and append it to `BenchSections.all`.
+import Foundation
+import T5
+
+/// What every section may use: the model under test and the workload shape from the command line.
+struct BenchContext {
+    let model: T5Model
+    /// "random t5-small shape" or the checkpoint directory.
+    let modelLabel: String
+    /// Encoder tokens per request (prompt + input).
+    let length: Int
+    let batchSizes: [Int]
+    /// Decode steps timed per batch.
+    let steps: Int
+    /// Best-of-N repetitions.
+    let repeats: Int
+}
+
+protocol BenchSection: Sendable {
+    var title: String { get }
+    /// Markdown lines (usually a table) for this section.
+    func run(_ context: BenchContext) throws -> [String]
+}
+
+enum BenchSections {
+    /// Sections in report order. Other modules' benchmarks are appended here.
+    static let all: [any BenchSection] = [MachineSection(), GemmSection(), EncoderSection(), DecoderSection()]
+}
+
+enum BenchTimer {
+    /// Best wall time in seconds of `repeats` runs of `body` (after one warm-up run).
+    static func best(repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
+    }
+
+    static func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+}

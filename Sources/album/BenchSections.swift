@@ -1,0 +1,96 @@
+// Built-in sections of `album bench`: the machine line, sgemm/sgemv GFLOP/s on T5 shapes, encoder tokens/s and
+// decode steps/s per batch size (performance notes §1.2, §1.3, §3 give the reference numbers for this box).
+import CKernels
+import Foundation
+import Kernels
+import T5
+
+struct MachineSection: BenchSection {
+    let title = "Machine"
+    func run(_ context: BenchContext) throws -> [String] {
+        let c = context.model.config
+        return [
+            "- BLAS: \(BLAS.coreName) (core type: \(BLAS.coreTypeSource)), \(BLAS.threads) thread(s); \(BLAS.config)",
+            "- CPU features: \(String(cString: album_cpu_features())), \(ProcessInfo.processInfo.activeProcessorCount) cores",
+            "- Model: \(context.modelLabel): d_model \(c.dModel), inner \(c.innerDim), d_ff \(c.dFF), "
+                + "layers \(c.numLayers)/\(c.numDecoderLayers), vocab \(c.vocabSize), \(context.model.parameterCount) parameters",
+            "- Workload: \(context.length) encoder tokens per request, \(context.steps) decode steps, best of \(context.repeats)",
+        ]
+    }
+}
+
+struct GemmSection: BenchSection {
+    let title = "sgemm on T5 shapes (row-major, weights pre-transposed (K, N); M = 1 uses sgemv)"
+    func run(_ context: BenchContext) throws -> [String] {
+        let d = context.model.config.dModel, f = context.model.config.dFF, inner = context.model.config.innerDim
+        let l = context.length, v = context.model.config.vocabSize
+        let shapes: [(String, Int, Int, Int, Bool)] = [
+            ("fused QKV", l, d, 3 * inner, false), ("FFN in", l, d, f, false), ("FFN out", l, f, d, false),
+            ("FFN in, 4 requests packed", 4 * l, d, f, false), ("decode FFN in, B=1", 1, d, f, false),
+            ("decode FFN in, B=8", 8, d, f, false), ("LM head, B=1", 1, d, v, true), ("LM head, B=16", 16, d, v, true),
+        ]
+        var lines = ["| shape | M × K × N | ms | GFLOP/s |", "|---|---|---:|---:|"]
+        for (name, m, k, n, table) in shapes {
+            let a = Tensor(zeros: [m, k]), out = Tensor(zeros: [m, n])
+            let b = Tensor(zeros: table ? [n, k] : [k, n])
+            for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.01 }
+            for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.01 }
+            let flops = 2.0 * Double(m * k * n)
+            let reps = max(2, min(200, Int(5e8 / flops)))
+            let seconds = BenchTimer.best(repeats: context.repeats) {
+                for _ in 0..<reps {
+                    if table {
+                        Matmul.linearTransposed(a.data, rows: m, table: b, into: out.data)
+                    } else {
+                        Matmul.linear(a.data, rows: m, weight: b, into: out.data)
+                    }
+                }
+            } / Double(reps)
+            lines.append("| \(name) | \(m) × \(k) × \(n) | \(BenchTimer.format(seconds * 1e3, 3)) | "
+                + "\(BenchTimer.format(flops / seconds / 1e9)) |")
+        }
+        return lines
+    }
+}
+
+struct EncoderSection: BenchSection {
+    let title = "Encoder (packed batch, cross-attention K/V included)"
+    func run(_ context: BenchContext) throws -> [String] {
+        let model = context.model
+        var lines = ["| batch | tokens | ms / batch | tokens/s | requests/s |", "|---:|---:|---:|---:|---:|"]
+        for batch in context.batchSizes {
+            let inputs = (0..<batch).map { b in model.embed(BenchInputs.ids(length: context.length, seed: b, model: model)) }
+            let seconds = BenchTimer.best(repeats: context.repeats) { _ = model.encode(inputs) }
+            let tokens = batch * context.length
+            lines.append("| \(batch) | \(tokens) | \(BenchTimer.format(seconds * 1e3)) | "
+                + "\(BenchTimer.format(Double(tokens) / seconds, 0)) | \(BenchTimer.format(Double(batch) / seconds, 2)) |")
+        }
+        return lines
+    }
+}
+
+struct DecoderSection: BenchSection {
+    let title = "Greedy decode steps (KV cache, cross K/V cached, EOS suppressed so every row runs every step)"
+    func run(_ context: BenchContext) throws -> [String] {
+        let model = context.model
+        var lines = ["| batch | ms / step | steps/s | tokens/s |", "|---:|---:|---:|---:|"]
+        for batch in context.batchSizes {
+            let encoded = model.encode((0..<batch).map { model.embed(BenchInputs.ids(length: context.length, seed: $0, model: model)) })
+            let seconds = BenchTimer.best(repeats: context.repeats) {
+                let sequences = encoded.map { model.startDecoding($0, maxNewTokens: context.steps) }
+                for _ in 0..<context.steps { model.decodeStep(sequences, minNewTokens: context.steps) }
+            } / Double(context.steps)
+            lines.append("| \(batch) | \(BenchTimer.format(seconds * 1e3, 2)) | \(BenchTimer.format(1 / seconds)) | "
+                + "\(BenchTimer.format(Double(batch) / seconds)) |")
+        }
+        return lines
+    }
+}
+
+enum BenchInputs {
+    /// Deterministic token ids (not pad/EOS) ending in EOS.
+    static func ids(length: Int, seed: Int, model: T5Model) -> [Int32] {
+        let vocab = model.config.vocabSize
+        return (0..<length).map { i in i == length - 1 ? 1 : Int32(2 + (i * 7919 + seed * 104_729) % (vocab - 2)) }
+    }
+}
