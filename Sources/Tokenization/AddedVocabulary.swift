@@ -23,19 +23,19 @@ struct Segment {
 struct AddedVocabulary: Sendable {
     let tokens: [AddedToken]
     private let byID: [Int32: Int]            // id -> index in tokens
-    private let byContent: [String: Int]
+    private let byContent: [[UInt8]: Int]     // UTF-8 keys: byte-exact
     private let rawTrie: ScalarTrie           // non-normalized tokens, matched on the raw text
     private let normalizedTrie: ScalarTrie    // normalized tokens, matched on normalized text
-    private let specialContents: Set<String>
+    private let specialContents: Set<[UInt8]>
 
     init(tokens: [AddedToken], normalizer: Normalizer?) {
         self.tokens = tokens
-        var byID: [Int32: Int] = [:], byContent: [String: Int] = [:]
+        var byID: [Int32: Int] = [:], byContent: [[UInt8]: Int] = [:]
         var raw: [(key: [Unicode.Scalar], value: Int32)] = []
         var norm: [(key: [Unicode.Scalar], value: Int32)] = []
         for (i, t) in tokens.enumerated() {
             byID[t.id] = i
-            byContent[t.content] = i
+            byContent[Array(t.content.utf8)] = i
             let scalars = Array(t.content.unicodeScalars)
             if t.normalized {
                 norm.append((normalizer?.apply(scalars) ?? scalars, Int32(i)))
@@ -47,12 +47,12 @@ struct AddedVocabulary: Sendable {
         self.byContent = byContent
         rawTrie = ScalarTrie(keys: raw)
         normalizedTrie = ScalarTrie(keys: norm)
-        specialContents = Set(tokens.filter(\.special).map(\.content))
+        specialContents = Set(tokens.filter(\.special).map { Array($0.content.utf8) })
     }
 
     func token(of id: Int32) -> String? { byID[id].map { tokens[$0].content } }
-    func id(of content: String) -> Int32? { byContent[content].map { tokens[$0].id } }
-    func isSpecial(_ content: String) -> Bool { specialContents.contains(content) }
+    func id(of content: String) -> Int32? { byContent[Array(content.utf8)].map { tokens[$0].id } }
+    func isSpecial(_ content: String) -> Bool { specialContents.contains(Array(content.utf8)) }
     var hasNormalizedTokens: Bool { !normalizedTrie.isEmpty }
 
     /// Splits `text` around added tokens (raw pass when `normalized` is false, normalized pass otherwise).
@@ -86,11 +86,11 @@ struct AddedVocabulary: Sendable {
             }
             if t.lstrip {
                 var s = start
-                while s > 0 && text[s - 1].properties.isWhitespace { s -= 1 }
+                while s > 0 && isRustWhitespace(text[s - 1]) { s -= 1 }
                 start = max(s, startOffset)
             }
             if t.rstrip {
-                while stop < n && text[stop].properties.isWhitespace { stop += 1 }
+                while stop < n && isRustWhitespace(text[stop]) { stop += 1 }
                 i = stop
             }
             if startOffset < start { out.append(Segment(range: startOffset..<start, id: nil)) }

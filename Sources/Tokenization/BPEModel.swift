@@ -5,9 +5,9 @@
 /// A BPE vocabulary with its ranked merges.
 struct BPEModel: TokenModel {
     let idToToken: [String]                       // (V)
-    private let tokenToID: [String: Int32]
+    private let tokenToID: [[UInt8]: Int32]      // UTF-8 keys: byte-exact (String keys merge "ó" and "o\u{301}")
     /// (left id << 32 | right id) -> (rank, merged id)
-    private let merges: [UInt64: (rank: Int32, id: Int32)]
+    let merges: [UInt64: (rank: Int32, id: Int32)]
     private let unkID: Int32?
     private let fuseUnk: Bool
     private let byteFallback: Bool
@@ -17,28 +17,32 @@ struct BPEModel: TokenModel {
     private let scalarIDs: [UInt32: Int32]        // single-scalar tokens, for the common no-prefix/suffix case
     private let byteIDs: [Int32]
 
-    init(vocab: [String: Int32], merges mergeList: [(String, String)], unkToken: String?, fuseUnk: Bool,
+    init(vocab vocabList: [(String, Int32)], merges mergeList: [(String, String)], unkToken: String?, fuseUnk: Bool,
          byteFallback: Bool, ignoreMerges: Bool, continuingSubwordPrefix: String?, endOfWordSuffix: String?)
         throws(TokenizationError)
     {
-        let size = (vocab.values.max().map { Int($0) + 1 }) ?? 0
+        let size = (vocabList.map(\.1).max().map { Int($0) + 1 }) ?? 0
         var inverse = [String](repeating: "", count: size)
-        for (token, id) in vocab {
+        var map: [[UInt8]: Int32] = [:]
+        map.reserveCapacity(vocabList.count)
+        for (token, id) in vocabList {
             guard id >= 0 else { throw .malformedVocab(reason: "negative id \(id) for '\(token)'") }
             inverse[Int(id)] = token
+            map[Array(token.utf8)] = id
         }
         idToToken = inverse
-        tokenToID = vocab
+        tokenToID = map
+        func vocab(_ s: String) -> Int32? { map[Array(s.utf8)] }
         var m: [UInt64: (rank: Int32, id: Int32)] = [:]
         m.reserveCapacity(mergeList.count)
         let prefixLen = continuingSubwordPrefix?.count ?? 0
         for (rank, (a, b)) in mergeList.enumerated() {
-            guard let ia = vocab[a] else { throw .malformedVocab(reason: "merge \(rank) '\(a) \(b)': '\(a)' not in vocab") }
-            guard let ib = vocab[b] else { throw .malformedVocab(reason: "merge \(rank) '\(a) \(b)': '\(b)' not in vocab") }
+            guard let ia = vocab(a) else { throw .malformedVocab(reason: "merge \(rank) '\(a) \(b)': '\(a)' not in vocab") }
+            guard let ib = vocab(b) else { throw .malformedVocab(reason: "merge \(rank) '\(a) \(b)': '\(b)' not in vocab") }
             var right = b
             if let p = continuingSubwordPrefix, b.hasPrefix(p) { right = String(b.dropFirst(prefixLen)) }
             let merged = a + right
-            guard let im = vocab[merged] else {
+            guard let im = vocab(merged) else {
                 throw .malformedVocab(reason: "merge \(rank) '\(a) \(b)': result '\(merged)' not in vocab")
             }
             let key = UInt64(UInt32(ia)) << 32 | UInt64(UInt32(ib))
@@ -46,7 +50,7 @@ struct BPEModel: TokenModel {
         }
         merges = m
         if let u = unkToken {
-            guard let id = vocab[u] else { throw .malformedVocab(reason: "unk_token '\(u)' not in vocab") }
+            guard let id = vocab(u) else { throw .malformedVocab(reason: "unk_token '\(u)' not in vocab") }
             unkID = id
         } else {
             unkID = nil
@@ -57,16 +61,16 @@ struct BPEModel: TokenModel {
         prefix = continuingSubwordPrefix
         suffix = endOfWordSuffix
         var single: [UInt32: Int32] = [:]
-        for (token, id) in vocab {
+        for (token, id) in vocabList where map[Array(token.utf8)] == id {
             let scalars = token.unicodeScalars
             if scalars.count == 1 { single[scalars.first!.value] = id }
         }
         scalarIDs = single
-        byteIDs = byteFallback ? byteTokenIDs { vocab[$0] } : []
+        byteIDs = byteFallback ? byteTokenIDs { vocab($0) } : []
     }
 
     var vocabSize: Int { idToToken.count }
-    func id(of token: String) -> Int32? { tokenToID[token] }
+    func id(of token: String) -> Int32? { tokenToID[Array(token.utf8)] }
     func token(of id: Int32) -> String? { id >= 0 && Int(id) < idToToken.count ? idToToken[Int(id)] : nil }
 
     /// Id of the scalar at `i` of `word` with the prefix/suffix decorations HF adds.
@@ -75,12 +79,12 @@ struct BPEModel: TokenModel {
         var s = String(String.UnicodeScalarView([word[i]]))
         if i > 0, let p = prefix { s = p + s }
         if i == word.count - 1, let x = suffix { s += x }
-        return tokenToID[s]
+        return tokenToID[Array(s.utf8)]
     }
 
     func tokenize(_ word: [Unicode.Scalar], into ids: inout [Int32]) {
         guard !word.isEmpty else { return }
-        if ignoreMerges, let id = tokenToID[String(String.UnicodeScalarView(word))] {
+        if ignoreMerges, let id = tokenToID[Array(String(String.UnicodeScalarView(word)).utf8)] {
             ids.append(id); return
         }
         // Initial symbols.

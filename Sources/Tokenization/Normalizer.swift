@@ -25,8 +25,8 @@ indirect enum Normalizer: Sendable {
             return pattern.replaceAll(in: input, with: content)
         case .strip(let left, let right):
             var lo = 0, hi = input.count
-            if left { while lo < hi && input[lo].properties.isWhitespace { lo += 1 } }
-            if right { while hi > lo && input[hi - 1].properties.isWhitespace { hi -= 1 } }
+            if left { while lo < hi && isRustWhitespace(input[lo]) { lo += 1 } }
+            if right { while hi > lo && isRustWhitespace(input[hi - 1]) { hi -= 1 } }
             return Array(input[lo..<hi])
         case .unicodeForm(let form):
             var s = String(); s.unicodeScalars.append(contentsOf: input)

@@ -29,7 +29,7 @@ indirect enum PreTokenizer: Sendable {
                 var start = 0
                 let s = p.scalars
                 for i in 0...s.count {
-                    if i == s.count || s[i].properties.isWhitespace {
+                    if i == s.count || isRustWhitespace(s[i]) {
                         if i > start { out.append(PreToken(scalars: Array(s[start..<i]), atOrigin: p.atOrigin && start == 0)) }
                         start = i + 1
                     }

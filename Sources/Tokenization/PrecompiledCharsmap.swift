@@ -132,16 +132,74 @@ struct PrecompiledCharsmap: Sendable {
             }
             return
         }
+        // Otherwise split the input into regions whose inner boundaries might not be grapheme breaks; a region
+        // of one scalar is one grapheme, longer regions go through Swift's grapheme segmentation (String).
+        let n = input.count
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && Self.mayJoin(input[j - 1], input[j]) { j += 1 }
+            if j == i + 1 {
+                appendScalar(input[i], into: &out)
+            } else {
+                var text = String()
+                text.unicodeScalars.append(contentsOf: input[i..<j])
+                for ch in text {
+                    let scalars = ch.unicodeScalars
+                    if scalars.count == 1 { appendScalar(scalars.first!, into: &out) } else {
+                        appendGrapheme(Array(scalars)[...], into: &out)
+                    }
+                }
+            }
+            i = j
+        }
+    }
+
+    /// Naive twin of `normalize`: every grapheme from Swift's segmentation of the whole input.
+    func normalizeByCharacters(_ input: [Unicode.Scalar], into out: inout [Unicode.Scalar]) {
+        if isEmpty { out.append(contentsOf: input); return }
         var text = String()
         text.unicodeScalars.append(contentsOf: input)
         for ch in text {
             let scalars = ch.unicodeScalars
-            if scalars.count == 1 {
-                appendScalar(scalars.first!, into: &out)
-            } else {
-                appendGrapheme(Array(scalars)[...], into: &out)
-            }
+            if scalars.count == 1 { appendScalar(scalars.first!, into: &out) } else { appendGrapheme(Array(scalars)[...], into: &out) }
         }
+    }
+
+    /// Conservative test: false only when a grapheme break between `a` and `b` is certain (UAX #29: neither side
+    /// can extend, join, prepend, pair as regional indicators or form a Hangul syllable).
+    @inline(__always)
+    static func mayJoin(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        if a == "\r" { return b == "\n" }
+        return mayExtend(b) || mayExtend(a) || mayPrepend(a)
+    }
+
+    /// True for scalars that can continue a grapheme or glue its neighbours (marks, ZWJ/format, Hangul jamo,
+    /// regional indicators, emoji modifiers, tags).
+    @inline(__always)
+    static func mayExtend(_ x: Unicode.Scalar) -> Bool {
+        let v = x.value
+        if v < 0x300 { return false }
+        if (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v) || (0x3400...0x4DBF).contains(v)
+            || (0x3041...0x3096).contains(v) || (0x30A1...0x30FA).contains(v) { return false }
+        if (0x1100...0x11FF).contains(v) || (0xA960...0xA97F).contains(v) || (0xD7B0...0xD7FF).contains(v)
+            || (0x1F1E6...0x1F1FF).contains(v) || (0x1F3FB...0x1F3FF).contains(v) || (0xE0000...0xE0FFF).contains(v)
+            || v == 0x0E33 || v == 0x0EB3 { return true }
+        let p = x.properties
+        if p.isGraphemeExtend || p.isEmojiModifier { return true }
+        switch p.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .format: return true
+        default: return false
+        }
+    }
+
+    /// Grapheme_Cluster_Break=Prepend candidates (a superset).
+    @inline(__always)
+    static func mayPrepend(_ x: Unicode.Scalar) -> Bool {
+        let v = x.value
+        if v < 0x600 { return false }
+        return (0x600...0x605).contains(v) || v == 0x6DD || v == 0x70F || (0x890...0x891).contains(v) || v == 0x8E2
+            || v == 0xD4E || (0x11000...0x11FFF).contains(v)
     }
 
     @inline(__always)

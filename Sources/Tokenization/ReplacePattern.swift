@@ -18,7 +18,7 @@ struct ReplacePattern: Sendable {
         func matches(_ s: Unicode.Scalar) -> Bool {
             switch self {
             case .scalar(let c): return s == c
-            case .whitespace: return s.properties.isWhitespace
+            case .whitespace: return isRustWhitespace(s)
             }
         }
     }

@@ -34,3 +34,12 @@ func byteTokenIDs(_ lookup: (String) -> Int32?) -> [Int32] {
         return lookup("<0x\(hex.count == 1 ? "0" + hex : hex)>") ?? -1
     }
 }
+
+/// Rust's `char::is_whitespace` (Unicode White_Space), with an ASCII fast path: Swift's property lookup is slow.
+@inline(__always)
+func isRustWhitespace(_ s: Unicode.Scalar) -> Bool {
+    let v = s.value
+    if v < 0x80 { return v == 0x20 || (0x09...0x0D).contains(v) }
+    if v < 0x85 { return false }
+    return s.properties.isWhitespace
+}

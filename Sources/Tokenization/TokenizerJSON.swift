@@ -17,18 +17,14 @@ struct TokenizerComponents: Sendable {
 struct TokenizerJSON {
     let path: String
 
-    typealias Object = [String: Any]
+    typealias Object = JSONObject
 
     func parse(_ data: Data) throws(TokenizationError) -> TokenizerComponents {
-        let root: Object
-        do {
-            guard let o = try JSONSerialization.jsonObject(with: data) as? Object else {
-                throw TokenizationError.malformedJSON(path: path, reason: "top level is not an object")
-            }
-            root = o
-        } catch let e as TokenizationError { throw e } catch {
-            throw .malformedJSON(path: path, reason: "\(error)")
+        let parsed: Any
+        do { parsed = try JSONReader.parse([UInt8](data)) } catch {
+            throw .malformedJSON(path: path, reason: "\(error.reason) at byte \(error.offset)")
         }
+        guard let root = parsed as? Object else { throw bad("top level is not an object") }
         guard let modelObject = root["model"] as? Object else { throw bad("missing \"model\" object") }
         let model = try parseModel(modelObject)
         let normalizer = try (root["normalizer"] as? Object).map { o throws(TokenizationError) in try parseNormalizer(o) }
@@ -55,12 +51,19 @@ struct TokenizerJSON {
     private func bad(_ reason: String) -> TokenizationError { .malformedJSON(path: path, reason: reason) }
 
     private func int(_ v: Any?) -> Int? {
-        if let n = v as? NSNumber { return n.intValue }
+        if let n = v as? Int { return n }
+        if let d = v as? Double, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
+        return nil
+    }
+
+    private func double(_ v: Any?) -> Double? {
+        if let d = v as? Double { return d }
+        if let n = v as? Int { return Double(n) }
         return nil
     }
 
     private func type(_ o: Object) throws(TokenizationError) -> String {
-        guard let t = o["type"] as? String else { throw bad("component without \"type\": \(o.keys.sorted())") }
+        guard let t = o["type"] as? String else { throw bad("component without \"type\": \(o.keys)") }
         return t
     }
 
@@ -80,18 +83,18 @@ struct TokenizerJSON {
             vocab.reserveCapacity(list.count)
             for (i, entry) in list.enumerated() {
                 guard let pair = entry as? [Any], pair.count == 2, let piece = pair[0] as? String,
-                      let score = pair[1] as? NSNumber
+                      let score = double(pair[1])
                 else { throw bad("Unigram vocab entry \(i) is not [piece, score]") }
-                vocab.append((piece, score.doubleValue))
+                vocab.append((piece, score))
             }
             return try UnigramModel(vocab: vocab, unkID: int(o["unk_id"]), byteFallback: o["byte_fallback"] as? Bool ?? false)
         case "BPE":
             guard let v = o["vocab"] as? Object else { throw bad("BPE \"vocab\" is not an object") }
-            var vocab: [String: Int32] = [:]
-            vocab.reserveCapacity(v.count)
-            for (k, value) in v {
+            var vocab: [(String, Int32)] = []
+            vocab.reserveCapacity(v.pairs.count)
+            for (k, value) in v.pairs {
                 guard let id = int(value) else { throw bad("BPE vocab entry '\(k)' has no integer id") }
-                vocab[k] = Int32(id)
+                vocab.append((k, Int32(id)))
             }
             var merges: [(String, String)] = []
             for (i, m) in ((o["merges"] as? [Any]) ?? []).enumerated() {
@@ -105,7 +108,7 @@ struct TokenizerJSON {
                     throw bad("BPE merge \(i) is neither 'a b' nor [a, b]")
                 }
             }
-            if let d = o["dropout"] as? NSNumber, d.doubleValue > 0 { throw bad("BPE dropout is not supported") }
+            if let d = double(o["dropout"]), d > 0 { throw bad("BPE dropout is not supported") }
             return try BPEModel(vocab: vocab, merges: merges, unkToken: o["unk_token"] as? String,
                                 fuseUnk: o["fuse_unk"] as? Bool ?? false, byteFallback: o["byte_fallback"] as? Bool ?? false,
                                 ignoreMerges: o["ignore_merges"] as? Bool ?? false,
@@ -215,7 +218,7 @@ struct TokenizerJSON {
         case "TemplateProcessing":
             var specials: [String: [Int32]] = [:]
             if let map = o["special_tokens"] as? Object {
-                for (k, v) in map {
+                for (k, v) in map.pairs {
                     guard let e = v as? Object, let ids = e["ids"] as? [Any] else { throw bad("special token '\(k)' has no ids") }
                     specials[k] = ids.compactMap { int($0).map(Int32.init) }
                 }

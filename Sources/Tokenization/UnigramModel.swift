@@ -9,7 +9,7 @@ struct UnigramModel: TokenModel {
     let scores: [Double]            // (V)
     let unkID: Int32
     let byteFallback: Bool
-    private let tokenToID: [String: Int32]
+    private let tokenToID: [[UInt8]: Int32]     // UTF-8 keys: byte-exact (String keys merge "ó" and "o\u{301}")
     private let trie: ScalarTrie
     private let unkScore: Double
     private let byteIDs: [Int32]
@@ -25,28 +25,28 @@ struct UnigramModel: TokenModel {
         }
         pieces = vocab.map { $0.0 }
         scores = vocab.map { $0.1 }
-        var map: [String: Int32] = [:]
+        var map: [[UInt8]: Int32] = [:]
         map.reserveCapacity(vocab.count)
         var keys: [(key: [Unicode.Scalar], value: Int32)] = []
         keys.reserveCapacity(vocab.count)
         var minScore = Double.infinity
         for (i, (piece, score)) in vocab.enumerated() {
-            map[piece] = Int32(i)
+            map[Array(piece.utf8)] = Int32(i)
             keys.append((Array(piece.unicodeScalars), Int32(i)))
             if score < minScore { minScore = score }
         }
         // Duplicates: the HashMap keeps the last id; the trie must agree.
-        keys = keys.map { ($0.key, map[String(String.UnicodeScalarView($0.key))]!) }
+        keys = keys.map { ($0.key, map[Array(String(String.UnicodeScalarView($0.key)).utf8)]!) }
         tokenToID = map
         trie = ScalarTrie(keys: keys)
         unkScore = minScore - Self.unknownPenalty
         self.unkID = Int32(unk)
         self.byteFallback = byteFallback
-        byteIDs = byteFallback ? byteTokenIDs { map[$0] } : []
+        byteIDs = byteFallback ? byteTokenIDs { map[Array($0.utf8)] } : []
     }
 
     var vocabSize: Int { pieces.count }
-    func id(of token: String) -> Int32? { tokenToID[token] }
+    func id(of token: String) -> Int32? { tokenToID[Array(token.utf8)] }
     func token(of id: Int32) -> String? { id >= 0 && Int(id) < pieces.count ? pieces[Int(id)] : nil }
 
     func tokenize(_ piece: [Unicode.Scalar], into ids: inout [Int32]) {
@@ -105,7 +105,7 @@ struct UnigramModel: TokenModel {
             if span.id != unkID { ids.append(span.id); continue }
             // A fused unknown run: the Rust model looks the text up again, then tries byte fallback.
             let text = piece[span.start..<span.end]
-            if let id = tokenToID[String(String.UnicodeScalarView(text))] { ids.append(id); continue }
+            if let id = tokenToID[Array(String(String.UnicodeScalarView(text)).utf8)] { ids.append(id); continue }
             if byteFallback, let bytes = byteFallbackIDs(text, byteIDs: byteIDs) {
                 ids.append(contentsOf: bytes); continue
             }

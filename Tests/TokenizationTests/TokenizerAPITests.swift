@@ -94,4 +94,27 @@ import Testing
         }
         #expect(parallel == serial)
     }
+
+    /// Canonically equivalent pieces ("ó" vs "o" + U+0301) are different vocabulary entries, as in HF (Swift String
+    /// equality would merge them).
+    @Test func canonicallyEquivalentPiecesStayDistinct() throws {
+        let json = #"""
+            {"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0.0],["\u00f3",-1.0],["o\u0301",-1.0],["o",-2.0]]},
+             "added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null}
+            """#
+        let bpe = #"""
+            {"model":{"type":"BPE","unk_token":"<unk>","fuse_unk":true,"vocab":{"<unk>":0,"\u00f3":1,"o":2,"\u0301":3,"o\u0301":4},
+             "merges":[["o","\u0301"]]},"added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null}
+            """#
+        for (text, name) in [(json, "unigram"), (bpe, "bpe")] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("album-nfc-\(name)-\(UUID().uuidString).json")
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let tok = try Tokenizer.load(tokenizerJSON: url)
+            let pre = tok.encode("\u{F3}"), de = tok.encode("o\u{301}")
+            #expect(pre == [1], "\(name) precomposed")
+            #expect(de == (name == "bpe" ? [4] : [2]), "\(name) decomposed")
+            #expect(tok.id(of: "\u{F3}") == 1)
+        }
+    }
 }
