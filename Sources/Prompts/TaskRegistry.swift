@@ -18,7 +18,7 @@ public actor TaskRegistry {
     private nonisolated let published: Mutex<TaskSnapshot>
     private let store: TaskStore
     /// Problems met at start-up.
-    public private(set) var issues: [LoadIssue]
+    public nonisolated let issues: [LoadIssue]
 
     /// Loads every artifact in `directory` (albums first, then tasks). Entries that fail validation are skipped and
     /// reported in `issues`; for each name the highest revision that validates is served.

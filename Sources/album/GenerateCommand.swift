@@ -15,6 +15,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
+    // Task prompts (Prompts module): --tasks DIR --task NAME | --prompt PATH, --fields JSON. See TaskOptions.swift.
+    @OptionGroup var taskOptions: TaskOptions
+
     @Option(name: .long, help: "Input text (tokenized with the checkpoint's tokenizer, </s> appended).")
     var text: String?
 
@@ -37,7 +40,9 @@ struct GenerateCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (text == nil) != (inputIDs == nil) else { throw ValidationError("give exactly one of --text or --input-ids") }
+        guard (text == nil) != (inputIDs == nil) || (taskOptions.fields != nil && inputIDs == nil) else {
+            throw ValidationError("give exactly one of --text or --input-ids (or --fields with a task)")
+        }
         guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be ≥ 0") }
         guard numBeams >= 1 else { throw ValidationError("--num-beams must be ≥ 1") }
     }
@@ -45,20 +50,33 @@ struct GenerateCommand: AsyncParsableCommand {
     struct Output: Encodable {
         let ids: [Int32]
         let text: String
+        /// SPE tasks only: attention weights over the album entries.
+        var album_weights: [Float]? = nil
     }
 
     func run() async throws {
         let model = try options.loadModel()
-        let tokenizer = text != nil ? try options.loadTokenizer(for: "--text") : options.optionalTokenizer()
-        let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
-        guard !input.isEmpty else { throw CLIError("the input has no tokens") }
-        try model.validate(ids: input)
-        let encoded = model.encode(ids: [input])[0]
+        let tokenizer = text != nil || taskOptions.fields != nil ? try options.loadTokenizer(for: "--text") : options.optionalTokenizer()
+        let encoded: EncoderOutput
+        var albumWeights: [Float]? = nil
+        if taskOptions.isActive {  // [P ; E[x]] with the task's template and prompt
+            let task = try taskOptions.loadTask(modelDirectory: options.directory)
+            let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
+                ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
+            let prompted = try TaskOptions.encoderInput(model: model, task: task, ids: input)
+            albumWeights = prompted.albumWeights
+            encoded = model.encode([prompted.encoderInput])[0]
+        } else {
+            let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
+            guard !input.isEmpty else { throw CLIError("the input has no tokens") }
+            try model.validate(ids: input)
+            encoded = model.encode(ids: [input])[0]
+        }
         let ids = numBeams == 1
             ? model.greedy([encoded], maxNewTokens: maxNewTokens)[0]
             : model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens, lengthPenalty: lengthPenalty,
                                earlyStopping: earlyStopping)
-        let output = Output(ids: ids, text: tokenizer?.decode(ids, skipSpecialTokens: true) ?? "")
+        let output = Output(ids: ids, text: tokenizer?.decode(ids, skipSpecialTokens: true) ?? "", album_weights: albumWeights)
         if json {
             print(try JSONOutput.render(output))
         } else {

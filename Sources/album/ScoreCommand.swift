@@ -14,6 +14,9 @@ struct ScoreCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
+    // Task prompts (Prompts module): --tasks DIR --task NAME | --prompt PATH, --fields JSON. See TaskOptions.swift.
+    @OptionGroup var taskOptions: TaskOptions
+
     @Option(name: .long, help: "Input text (tokenized with the checkpoint's tokenizer, </s> appended).")
     var text: String?
 
@@ -30,7 +33,9 @@ struct ScoreCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (text == nil) != (inputIDs == nil) else { throw ValidationError("give exactly one of --text or --input-ids") }
+        guard (text == nil) != (inputIDs == nil) || (taskOptions.fields != nil && inputIDs == nil) else {
+            throw ValidationError("give exactly one of --text or --input-ids (or --fields with a task)")
+        }
         guard (target == nil) != (targetIDs == nil) else { throw ValidationError("give exactly one of --target or --target-ids") }
     }
 
@@ -41,13 +46,22 @@ struct ScoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let model = try options.loadModel()
-        let tokenizer = text != nil || target != nil ? try options.loadTokenizer(for: text != nil ? "--text" : "--target") : nil
-        let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
+        let tokenizer = text != nil || target != nil || taskOptions.fields != nil
+            ? try options.loadTokenizer(for: text != nil ? "--text" : "--target") : nil
         let targetIDs = try target.map { tokenizer!.encode($0) } ?? IDList.parse(self.targetIDs!, option: "--target-ids")
-        guard !input.isEmpty else { throw CLIError("the input has no tokens") }
-        try model.validate(ids: input)
         try model.validate(ids: targetIDs)
-        let encoded = model.encode(ids: [input])[0]
+        let encoded: EncoderOutput
+        if taskOptions.isActive {  // [P ; E[x]] with the task's template and prompt
+            let task = try taskOptions.loadTask(modelDirectory: options.directory)
+            let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
+                ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
+            encoded = model.encode([try TaskOptions.encoderInput(model: model, task: task, ids: input).encoderInput])[0]
+        } else {
+            let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
+            guard !input.isEmpty else { throw CLIError("the input has no tokens") }
+            try model.validate(ids: input)
+            encoded = model.encode(ids: [input])[0]
+        }
         let logprob = model.score([(encoded, [targetIDs])])[0][0]
         if json {
             print(try JSONOutput.render(Output(logprob: logprob, target_ids: targetIDs)))

@@ -1,7 +1,146 @@
-// `album tasks`: placeholder, replaced by the issue that owns it.
+// `album tasks list|show|import|export|validate|remove --tasks DIR`: manage a tasks directory with the same registry
+// the server uses (validation against the model, crash-safe revisions). docs/task-format.md describes the format.
 import ArgumentParser
+import Foundation
+import Prompts
 
 struct TasksCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tasks", abstract: "Manage a tasks directory.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "Manage a tasks directory.",
+        subcommands: [List.self, Show.self, Import.self, Export.self, Validate.self, Remove.self])
+
+    struct DirectoryOptions: ParsableArguments {
+        @Option(name: .long, help: "Tasks directory.")
+        var tasks: String = "models/tasks"
+
+        @Option(name: .long, help: "Checkpoint the tasks are validated against.")
+        var model: String = "models/default"
+
+        func registry() throws -> TaskRegistry {
+            try TaskRegistry(directory: URL(fileURLWithPath: tasks), model: BaseModelInfo(checkpoint: URL(fileURLWithPath: model)))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tasks and albums (and entries that failed to load).")
+        @OptionGroup var options: DirectoryOptions
+
+        func run() async throws {
+            let registry = try options.registry()
+            let snapshot = registry.snapshot()
+            print("NAME\tKIND\tVERSION\tSOURCE\tPROMPT\tLABELS")
+            for name in snapshot.taskNames {
+                let task = snapshot.task(named: name)!
+                print("\(name)\t\(task.kind.rawValue)\t\(task.version)\t\(task.source)\t\(task.promptLength)\t\(task.labels?.joined(separator: ",") ?? "-")")
+            }
+            for (name, album) in snapshot.albums.sorted(by: { $0.key < $1.key }) {
+                print("\(name)\talbum\t\(album.version)\t\(album.count)×\(album.promptLength)×\(album.dModel)\t-\t-")
+            }
+            for issue in registry.issues { print("FAILED\t\(issue)") }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print one task's manifest and facts as JSON.")
+        @OptionGroup var options: DirectoryOptions
+        @Argument(help: "Task or album name.") var name: String
+
+        func run() async throws {
+            let snapshot = try options.registry().snapshot()
+            var facts: [String: Any]
+            if let task = snapshot.task(named: name) {
+                facts = ["kind": task.kind.rawValue, "version": task.version, "source": task.source,
+                         "promptLength": task.promptLength, "template": task.template.source, "fields": task.template.fields,
+                         "decoding": ["mode": task.decoding.mode.rawValue, "maxNewTokens": task.decoding.maxNewTokens],
+                         "ownedBytes": task.ownedBytes, "warnings": task.warnings]
+                if let labels = task.labels { facts["labels"] = labels }
+                if let limit = task.maxInputTokens { facts["maxInputTokens"] = limit }
+                if case .spe(let module) = task.prompt {
+                    facts["spe"] = ["album": module.album.name, "albumHash": module.album.hash, "candidates": module.candidateCount,
+                                    "bottleneck": module.bottleneck, "temperature": Double(module.temperature),
+                                    "pooling": module.pooling.rawValue, "includeTaskInAttention": module.includeTaskInAttention]
+                }
+            } else if let album = snapshot.albums[name] {
+                facts = ["kind": "album", "version": album.version, "hash": album.hash, "shape": album.prompts.shape,
+                         "entries": album.entries.map { ["sourceTask": $0.sourceTask, "fraction": $0.fraction.map { $0 as Any } ?? NSNull(), "step": $0.step.map { $0 as Any } ?? NSNull()] }]
+            } else {
+                throw CLIError("no task or album named '\(name)'")
+            }
+            facts["name"] = name
+            let data = try JSONSerialization.data(withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate an artifact folder (Album task, album, PEFT adapter, T5X .npy) and add or replace it.")
+        @OptionGroup var options: DirectoryOptions
+        @Argument(help: "Artifact folder.") var path: String
+        @Option(name: .long, help: "Task name (default: the folder name).") var name: String?
+
+        func run() async throws {
+            let source = URL(fileURLWithPath: path)
+            let name = self.name ?? source.standardizedFileURL.lastPathComponent
+            let artifact = try await options.registry().put(name: name, from: source)
+            switch artifact {
+            case .task(let task): print("imported task \(name) (\(task.source)) as version \(task.version)")
+            case .album(let album): print("imported album \(name) (\(album.count) prompts) as version \(album.version)")
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a static task's prompt as a PEFT PROMPT_TUNING adapter.")
+        @OptionGroup var options: DirectoryOptions
+        @Argument(help: "Task name.") var name: String
+        @Option(name: .long, help: "Output folder (adapter_config.json + adapter_model.safetensors).") var out: String
+
+        func run() async throws {
+            guard let task = try options.registry().snapshot().task(named: name) else { throw CLIError("no task named '\(name)'") }
+            guard case .fixed(let prompt) = task.prompt else {
+                throw CLIError("'\(name)' is an SPE task: its prompt depends on the input and has no PEFT equivalent")
+            }
+            try PEFTExport.write(prompt: prompt, baseModelNameOrPath: nil, to: URL(fileURLWithPath: out))
+            print("wrote PEFT adapter (\(prompt.shape[0]) virtual tokens, d=\(prompt.shape[1])) to \(out)")
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every entry of the tasks directory, or one artifact folder; exits non-zero on any problem.")
+        @OptionGroup var options: DirectoryOptions
+        @Argument(help: "One artifact folder (default: the whole tasks directory).") var path: String?
+
+        func run() async throws {
+            let registry = try options.registry()
+            if let path {
+                let url = URL(fileURLWithPath: path)
+                let artifact = try ArtifactLoader.load(directory: url, name: url.standardizedFileURL.lastPathComponent, version: 0,
+                                                       model: registry.model, albums: registry.snapshot().albums)
+                print("ok: \(artifact.name)")
+                return
+            }
+            let snapshot = registry.snapshot()
+            print("ok: \(snapshot.tasks.count) tasks, \(snapshot.albums.count) albums")
+            for name in snapshot.taskNames {
+                for warning in snapshot.task(named: name)!.warnings { print("warning: \(name): \(warning)") }
+            }
+            if !registry.issues.isEmpty {
+                for issue in registry.issues { print("error: \(issue)") }
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a task or an unused album.")
+        @OptionGroup var options: DirectoryOptions
+        @Argument(help: "Task or album name.") var name: String
+
+        func run() async throws {
+            try await options.registry().remove(name: name)
+            print("removed \(name)")
+        }
+    }
 }

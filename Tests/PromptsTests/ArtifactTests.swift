@@ -15,7 +15,7 @@ import Testing
 
     @Test func everyFixtureLoadsWithoutIssues() async throws {
         let registry = try TaskRegistry(directory: PromptFixtures.tasksDirectory, model: PromptFixtures.model)
-        let issues = await registry.issues
+        let issues = registry.issues
         #expect(issues.isEmpty, "\(issues)")
         #expect(snapshot.taskNames == ["peft-mpt", "peft-pt", "spe-a", "spe-attempt", "static-a", "t5x"])
         #expect(snapshot.albums.keys.sorted() == ["album-a"])

@@ -109,7 +109,7 @@ import Testing
         try Data([1, 2, 3]).write(to: damaged.appendingPathComponent("prompt.safetensors"))
         let registry = try TaskRegistry(directory: dir, model: model)
         #expect(registry.snapshot().task(named: "static-a")?.version == 0, "the highest revision that validates is served")
-        let issues = await registry.issues
+        let issues = registry.issues
         #expect(issues.map(\.entry) == ["static-a@3"])
         #expect(!FileManager.default.fileExists(atPath: partial.path), "scratch is emptied at start-up")
         // The next upload gets a revision above every one on disk.
