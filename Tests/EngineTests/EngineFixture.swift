@@ -19,19 +19,22 @@ struct ToyCodec: TextCodec {
     var eosID: Int32 { 1 }
 }
 
-/// A fresh engine (started) over a private copy of the fixture tasks.
+let demoModel = repositoryRoot.appendingPathComponent("models/default")
+let demoTasks = repositoryRoot.appendingPathComponent("models/tasks")
+
+/// A fresh engine (started) over a private copy of a tasks directory: by default the tiny fixture T5 with the
+/// fixture tasks and `ToyCodec`; with `demo: true` the bundled demo model, its real tokenizer and the demo tasks.
 func makeEngine(rows: Int, queue: Int = 256, maxWait: Duration = .milliseconds(2),
                 overflow: OverflowPolicy = .reject, timeout: Duration = .seconds(60),
-                start: Bool = true) throws -> Engine<T5Backend> {
+                start: Bool = true, demo: Bool = false) throws -> Engine<T5Backend> {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("album-engine-tests-\(UUID().uuidString)")
-    try FileManager.default.copyItem(at: fixtureTasks, to: directory)
-    let registry = try TaskRegistry(directory: directory, model: try BaseModelInfo(checkpoint: fixtureModel))
-    let engine = Engine(
-        backend: try T5Backend(directory: fixtureModel), codec: ToyCodec(), registry: registry,
+    try FileManager.default.copyItem(at: demo ? demoTasks : fixtureTasks, to: directory)
+    let engine = try EngineLoader.load(
+        modelDirectory: demo ? demoModel : fixtureModel, tasksDirectory: directory, codec: demo ? nil : ToyCodec(),
         configuration: EngineConfiguration(
             policy: BatchPolicy(maxQueueSize: queue, maxBatchRows: rows, maxBatchTokens: 4096, maxWait: maxWait),
-            maxInputTokens: 64, overflow: overflow, defaultTimeout: timeout))
+            maxInputTokens: demo ? 512 : 64, overflow: overflow, defaultTimeout: timeout))
     if start { engine.start() }
     return engine
 }
