@@ -13,18 +13,14 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchItems: Int
     /// Deadline of a request that names none; 504 when it passes.
     public var requestTimeout: Duration
-    /// Seconds sent in `Retry-After` with 503 responses.
-    public var retryAfterSeconds: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
-                maxUploadBytes: Int = 64 << 20, maxBatchItems: Int = 64, requestTimeout: Duration = .seconds(30),
-                retryAfterSeconds: Int = 1) {
+                maxUploadBytes: Int = 64 << 20, maxBatchItems: Int = 64, requestTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxUploadBytes = maxUploadBytes
         self.maxBatchItems = maxBatchItems
         self.requestTimeout = requestTimeout
-        self.retryAfterSeconds = retryAfterSeconds
     }
 }
