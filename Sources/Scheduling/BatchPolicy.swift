@@ -15,7 +15,7 @@ public struct BatchPolicy: Hashable, Sendable {
     public var maxWait: Duration
 
     public init(maxQueueSize: Int = 256, maxBatchRows: Int = 16, maxBatchTokens: Int = 4096,
-                maxWait: Duration = .milliseconds(2)) {
+                maxWait: Duration = .zero) {
         precondition(maxQueueSize > 0 && maxBatchRows > 0 && maxBatchTokens > 0, "batch limits must be positive")
         precondition(maxWait >= .zero, "maxWait must not be negative")
         self.maxQueueSize = maxQueueSize

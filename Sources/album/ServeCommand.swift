@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBatchRows: Int?
     @Option(name: .customLong("max-batch-tokens"), help: "Most encoder positions per encoder pass. Default: 4096.")
     var maxBatchTokens: Int?
-    @Option(name: .customLong("max-wait-ms"), help: "Longest wait for a partial batch when idle. Default: 2.")
+    @Option(name: .customLong("max-wait-ms"), help: "Longest wait for a partial batch when idle. Default: 0 (run at once; newcomers join at the next iteration).")
     var maxWaitMs: Int?
     @Option(name: .customLong("queue-size"), help: "Most waiting requests before 503. Default: 256.")
     var queueSize: Int?
@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
             maxQueueSize: try setting(queueSize, "ALBUM_QUEUE_SIZE", 256),
             maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", 16),
             maxBatchTokens: try setting(maxBatchTokens, "ALBUM_MAX_BATCH_TOKENS", 4096),
-            maxWait: .milliseconds(try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", 2)))
+            maxWait: .milliseconds(try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", 0)))
         let engineConfiguration = EngineConfiguration(
             policy: policy, maxInputTokens: try setting(maxInputTokens, "ALBUM_MAX_INPUT_TOKENS", 512),
             overflow: overflowPolicy, defaultTimeout: timeout)
