@@ -1,1 +1,269 @@
-// Module Engine.
+// The engine: keeps one model resident, accepts requests of every task, and runs them in shared batches on a
+// dedicated model thread (never the Swift cooperative pool or NIO event loops; performance notes §6.2).
+// Requests wait on continuations; the pure `Scheduler` decides each iteration; a ServiceLifecycle `Service`, so
+// graceful shutdown drains queued and running work before `run()` returns.
+import Foundation
+import Logging
+import Metrics
+import Prompts
+import Scheduling
+import ServiceLifecycle
+
+/// Multi-task batching inference engine over one resident model.
+public final class Engine<Backend: ModelBackend>: InferenceService, Service, @unchecked Sendable {
+    let backend: Backend
+    let codec: any TextCodec
+    /// Task artifacts; the engine pins a snapshot's `LoadedTask` per request.
+    public let registry: TaskRegistry
+    public let configuration: EngineConfiguration
+    let logger: Logger
+    let metrics: EngineMetrics
+
+    // Guarded by `condition`.
+    let condition = NSCondition()
+    var scheduler: Scheduler
+    var jobs: [RequestID: Job<Backend>] = [:]
+    var nextID: UInt64 = 1
+    var threadState: ThreadState = .notStarted
+    var stats = EngineStatistics()
+    var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+    enum ThreadState { case notStarted, running, stopping, stopped }
+
+    /// - Parameters:
+    ///   - backend: the model (its methods run on the engine thread only).
+    ///   - codec: the tokenizer.
+    ///   - registry: the tasks.
+    ///   - metricsFactory: where engine metrics go (the server passes its Prometheus factory).
+    public init(backend: Backend, codec: any TextCodec, registry: TaskRegistry,
+                configuration: EngineConfiguration = EngineConfiguration(),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory,
+                logger: Logger = Logger(label: "album.engine")) {
+        self.backend = backend
+        self.codec = codec
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+        self.scheduler = Scheduler(policy: configuration.policy)
+        self.metrics = EngineMetrics(factory: metricsFactory, model: backend.modelDescription, dModel: backend.dModel)
+        metrics.tasksLoaded.record(registry.snapshot().tasks.count)
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the model thread (idempotent).
+    public func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard threadState == .notStarted else { return }
+        threadState = .running
+        let thread = Thread { [self] in runLoop() }
+        thread.name = "album-model"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Refuses new requests, lets queued and running ones finish, then stops the model thread.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            scheduler.beginDrain()
+            switch threadState {
+            case .notStarted, .stopped:
+                threadState = .stopped
+                condition.unlock()
+                continuation.resume()
+            case .running, .stopping:
+                threadState = .stopping
+                exitWaiters.append(continuation)
+                condition.signal()
+                condition.unlock()
+            }
+        }
+    }
+
+    /// ServiceLifecycle entry point: runs until graceful shutdown, then drains.
+    public func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        logger.info("engine draining")
+        await shutdown()
+        logger.info("engine stopped")
+    }
+
+    /// Requests waiting for a row.
+    public var queueDepth: Int { locked { scheduler.queuedCount } }
+    /// Requests holding a row.
+    public var runningCount: Int { locked { scheduler.runningCount } }
+
+    /// How the engine has batched so far.
+    public var statistics: EngineStatistics { locked { stats } }
+
+    // MARK: InferenceService
+
+    public func generate(_ request: GenerateJob) async throws -> GenerateResult {
+        let (task, ids) = try prepareInput(task: request.task, input: request.input)
+        let maxNewTokens = request.maxNewTokens ?? task.decoding.maxNewTokens
+        guard (1...configuration.maxNewTokensLimit).contains(maxNewTokens) else {
+            throw EngineError.unsupportedValue(field: "max_new_tokens",
+                                               reason: "must be between 1 and \(configuration.maxNewTokensLimit), got \(maxNewTokens)")
+        }
+        let beams = request.numBeams ?? 1
+        guard (1...configuration.maxBeams).contains(beams) else {
+            throw EngineError.unsupportedValue(field: "num_beams",
+                                               reason: "must be between 1 and \(configuration.maxBeams), got \(beams)")
+        }
+        if request.returnAttention, case .fixed = task.prompt {
+            throw EngineError.unsupportedValue(field: "return_attention",
+                                               reason: "task '\(task.name)' has a static prompt; attention weights exist only for SPE tasks")
+        }
+        let work: JobWork = beams == 1 ? .greedy(maxNewTokens: maxNewTokens)
+                                       : .beam(numBeams: beams, maxNewTokens: maxNewTokens)
+        let output = try await submit(task: task, ids: ids, work: work, wantsAttention: request.returnAttention,
+                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        guard case .generated(let outIDs, let reason, let attention) = output else {
+            preconditionFailure("generate job produced scores")
+        }
+        var entries: [AttentionEntry]?
+        if request.returnAttention, let attention, case .spe(let module) = task.prompt {
+            entries = Self.attentionEntries(attention, album: module.album)
+        }
+        return GenerateResult(task: task.name, taskVersion: String(task.version), text: codec.decode(outIDs),
+                              ids: outIDs, finishReason: reason, inputTokens: ids.count,
+                              promptTokens: task.promptLength, attention: entries)
+    }
+
+    public func classify(_ request: ClassifyJob) async throws -> ClassifyResult {
+        let (task, ids) = try prepareInput(task: request.task, input: request.input)
+        guard let candidates = request.candidates ?? task.labels else {
+            throw EngineError.invalidInput("task '\(task.name)' has no labels; pass 'candidates'")
+        }
+        guard !candidates.isEmpty else { throw EngineError.unsupportedValue(field: "candidates", reason: "is empty") }
+        guard Set(candidates).count == candidates.count else {
+            throw EngineError.unsupportedValue(field: "candidates", reason: "has duplicates")
+        }
+        let targets = try candidates.map { candidate -> [Int32] in
+            do { return try codec.encode(candidate) } catch {
+                throw EngineError.invalidInput("candidate \(candidate.debugDescription) cannot be tokenized: \(error)")
+            }
+        }
+        let output = try await submit(task: task, ids: ids, work: .score(targets: targets), wantsAttention: false,
+                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        guard case .scored(let logProbs) = output else { preconditionFailure("classify job produced ids") }
+        let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
+        var best = scores[0]
+        for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
+        return ClassifyResult(task: task.name, taskVersion: String(task.version), label: best.candidate, scores: scores)
+    }
+
+    // MARK: Submission
+
+    /// Resolves the task in the current snapshot, formats and tokenizes the input, and applies the length limit.
+    func prepareInput(task name: String, input: TaskInput) throws -> (LoadedTask, [Int32]) {
+        guard let task = registry.snapshot().task(named: name) else { throw EngineError.unknownTask(name) }
+        let text: String
+        do { text = try task.formatInput(text: input.text, fields: input.fields) } catch {
+            throw EngineError.invalidInput(error.description)
+        }
+        var ids: [Int32]
+        do { ids = try codec.encode(text) } catch { throw EngineError.invalidInput("cannot tokenize input: \(error)") }
+        let limit = min(task.maxInputTokens ?? configuration.maxInputTokens, configuration.maxInputTokens)
+        if ids.count > limit {
+            switch configuration.overflow {
+            case .reject: throw EngineError.inputTooLong(tokens: ids.count, limit: limit)
+            case .truncate: ids = Array(ids.prefix(max(limit - 1, 0))) + [codec.eosID]
+            }
+        }
+        guard !ids.isEmpty else { throw EngineError.invalidInput("empty input") }
+        return (task, ids)
+    }
+
+    /// Queues a prepared job and suspends until the engine thread resumes it. Cancelling the calling task cancels
+    /// the request (queued: removed at once; running: dropped at the next iteration).
+    func submit(task: LoadedTask, ids: [Int32], work: JobWork, wantsAttention: Bool,
+                timeout: Duration) async throws -> JobOutput {
+        let id = locked { () -> RequestID in
+            defer { nextID += 1 }
+            return RequestID(nextID)
+        }
+        let cancelled = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
+                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, wantsAttention: wantsAttention,
+                                       timeout: timeout, continuation: continuation)
+                let now = ContinuousClock.now
+                let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
+                                             kind: job.kind, arrival: now, deadline: now.advanced(by: timeout))
+                condition.lock()
+                if cancelled.isSet {
+                    condition.unlock()
+                    continuation.resume(throwing: EngineError.cancelled)
+                    return
+                }
+                if threadState == .notStarted {
+                    condition.unlock()
+                    continuation.resume(throwing: EngineError.internalFailure("engine is not started"))
+                    return
+                }
+                do throws(SchedulingError) {
+                    try scheduler.add(pending)
+                } catch {
+                    condition.unlock()
+                    switch error {
+                    case .queueFull(let capacity):
+                        continuation.resume(throwing: EngineError.queueFull(
+                            capacity: capacity, retryAfterSeconds: configuration.retryAfterSeconds))
+                    case .draining: continuation.resume(throwing: EngineError.shuttingDown)
+                    case .duplicateID: preconditionFailure("request ids are unique")
+                    }
+                    return
+                }
+                jobs[id] = job
+                metrics.queueDepth.record(scheduler.queuedCount)
+                condition.signal()
+                condition.unlock()
+            }
+        } onCancel: {
+            condition.lock()
+            cancelled.isSet = true
+            guard let job = jobs[id] else {
+                condition.unlock()
+                return
+            }
+            let outcome = scheduler.cancel(id)
+            if outcome == .removedFromQueue { jobs[id] = nil }
+            condition.signal()
+            condition.unlock()
+            if outcome == .removedFromQueue {
+                job.continuation.resume(throwing: EngineError.cancelled)
+                metrics.finished(task: job.task.name, outcome: "cancelled")
+            }
+        }
+    }
+
+    /// Runs `body` holding the engine lock (usable from async code: it never suspends while locked).
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    /// Set by a cancellation handler that ran before its job was queued; guarded by `condition`.
+    final class CancelFlag: @unchecked Sendable {
+        var isSet = false
+    }
+
+    static func attentionEntries(_ weights: [Float], album: PromptAlbum) -> [AttentionEntry] {
+        let entries = album.entries
+        return weights.enumerated().map { index, weight in
+            let source: String
+            if index < entries.count {
+                let e = entries[index]
+                source = e.sourceTask + (e.fraction.map { "@\($0)" } ?? e.step.map { "@step\($0)" } ?? "")
+            } else {
+                source = "task"  // ATTEMPT mode: P_task is the last candidate.
+            }
+            return AttentionEntry(source: source, weight: Double(weight))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+// The model thread: schedule → assemble → run → complete, one iteration at a time (vLLM's engine step).
+// New requests' encoder passes run in the same iteration as the decode step of the sequences already running, so
+// each sequence finishes independently and rows are refilled as soon as they free up.
+import Foundation
+import Kernels
+import Prompts
+import Scheduling
+
+extension Engine {
+    /// Body of the model thread.
+    func runLoop() {
+        while let (step, admitted, decoding) = nextStep() {
+            let results = runIteration(admitted: admitted, decoding: decoding)
+            complete(step: step, results: results)
+        }
+        condition.lock()
+        threadState = .stopped
+        let waiters = exitWaiters
+        exitWaiters = []
+        condition.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the scheduler has work (or the engine drained), then takes the step and its jobs. Requests that
+    /// expired or were cancelled are failed here. Returns nil when the thread should exit.
+    private func nextStep() -> (SchedulerStep, [Job<Backend>], [Job<Backend>])? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if threadState == .stopping && scheduler.isIdle { return nil }
+            let now = ContinuousClock.now
+            let step = scheduler.schedule(now: now)
+            for id in step.expired {
+                if let job = jobs.removeValue(forKey: id) {
+                    job.continuation.resume(throwing: EngineError.deadlineExceeded(
+                        timeoutMilliseconds: Int(job.timeout.components.seconds * 1000
+                                                 + job.timeout.components.attoseconds / 1_000_000_000_000_000)))
+                    metrics.finished(task: job.task.name, outcome: "deadline_exceeded")
+                }
+            }
+            for id in step.cancelled {
+                if let job = jobs.removeValue(forKey: id) {
+                    job.continuation.resume(throwing: EngineError.cancelled)
+                    metrics.finished(task: job.task.name, outcome: "cancelled")
+                }
+            }
+            metrics.queueDepth.record(scheduler.queuedCount)
+            metrics.running.record(scheduler.runningCount)
+            if !step.admitted.isEmpty || !step.decoding.isEmpty {
+                stats.iterations += 1
+                stats.peakRows = max(stats.peakRows, scheduler.runningCount)
+                if !step.admitted.isEmpty {
+                    stats.encoderPasses += 1
+                    stats.peakTasksPerEncoderPass = max(stats.peakTasksPerEncoderPass,
+                                                        Set(step.admitted.map(\.task)).count)
+                    let admittedIDs = Set(step.admitted.map(\.id))
+                    if step.decoding.contains(where: { !admittedIDs.contains($0) }) { stats.joinedWhileDecoding += 1 }
+                }
+                return (step, step.admitted.map { jobs[$0.id]! }, step.decoding.map { jobs[$0]! })
+            }
+            if let wake = scheduler.nextWakeUp() {
+                let delay = now.duration(to: wake)
+                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18
+                _ = condition.wait(until: Date(timeIntervalSinceNow: max(seconds, 0)))
+            } else {
+                condition.wait()
+            }
+        }
+    }
+
+    /// Runs the model for one iteration, outside the lock. Returns the jobs that finished with their outcome.
+    private func runIteration(admitted: [Job<Backend>], decoding: [Job<Backend>]) -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
+        var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
+        var failedIDs: Set<RequestID> = []
+        do {
+            if !admitted.isEmpty {
+                finished += try runAdmitted(admitted)
+            }
+        } catch {
+            for job in admitted {
+                finished.append((job, .failure(.internalFailure("encoder pass failed: \(error)"))))
+                failedIDs.insert(job.id)
+            }
+        }
+        let stepping = decoding.filter { !failedIDs.contains($0.id) && $0.sequence != nil }
+        guard !stepping.isEmpty else { return finished }
+        do {
+            try backend.decodeStep(stepping.map { $0.sequence! })
+            for job in stepping {
+                if let reason = backend.finishReason(of: job.sequence!) {
+                    finished.append((job, .success(.generated(ids: backend.tokens(of: job.sequence!), reason: reason,
+                                                              attention: job.attention))))
+                    job.sequence = nil
+                }
+            }
+        } catch {
+            for job in stepping { finished.append((job, .failure(.internalFailure("decode step failed: \(error)")))) }
+        }
+        return finished
+    }
+
+    /// Encoder pass for newly admitted rows (prompts built per task group), then: greedy rows start decoding,
+    /// classification rows are scored in one batched decoder pass, beam rows run their search.
+    private func runAdmitted(_ admitted: [Job<Backend>]) throws -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
+        let rows = admitted.map { PromptRow(task: $0.task, input: backend.embed($0.inputIDs)) }  // X_i (n_i, d)
+        let prompted = PromptBuilder.build(rows)  // [P_i ; X_i] (l_i + n_i, d)
+        let encoded = try backend.encode(prompted.map(\.encoderInput))
+        metrics.batchRows.record(admitted.count)
+        let lengths = prompted.map { $0.encoderInput.shape[0] }
+        let tokens = lengths.reduce(0, +)
+        // Positions the encoder computed: packed rows compute exactly `tokens`; padded rows compute rows × longest.
+        let computed = backend.packsEncoderRows ? tokens : lengths.count * lengths.max()!
+        metrics.batchTokens.record(tokens)
+        metrics.encoderTokens.increment(by: tokens)
+        metrics.paddingTokens.increment(by: computed - tokens)
+        metrics.paddingRatio.record(Double(computed - tokens) / Double(computed))
+        metrics.iterations.increment()
+        var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
+        var scoring: [(job: Job<Backend>, index: Int)] = []
+        for (index, job) in admitted.enumerated() {
+            job.attention = prompted[index].albumWeights
+            switch job.work {
+            case .greedy(let maxNewTokens):
+                job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens)
+            case .beam(let numBeams, let maxNewTokens):
+                do {
+                    let (ids, reason) = try backend.beamSearch(encoded[index], numBeams: numBeams,
+                                                               maxNewTokens: maxNewTokens)
+                    finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention))))
+                } catch {
+                    finished.append((job, .failure(.internalFailure("beam search failed: \(error)"))))
+                }
+            case .score:
+                scoring.append((job, index))
+            }
+        }
+        if !scoring.isEmpty {
+            let items = scoring.map { item -> (encoded: Backend.Encoded, targets: [[Int32]]) in
+                guard case .score(let targets) = item.job.work else { preconditionFailure() }
+                return (encoded[item.index], targets)
+            }
+            do {
+                let scores = try backend.score(items)
+                for (k, item) in scoring.enumerated() { finished.append((item.job, .success(.scored(scores[k])))) }
+            } catch {
+                for item in scoring { finished.append((item.job, .failure(.internalFailure("scoring failed: \(error)")))) }
+            }
+        }
+        return finished
+    }
+
+    /// Frees the rows of finished jobs and resumes their callers.
+    private func complete(step: SchedulerStep, results: [(Job<Backend>, Result<JobOutput, EngineError>)]) {
+        condition.lock()
+        var resumable: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
+        var done: [RequestID] = []
+        for (job, result) in results {
+            // A job cancelled or expired meanwhile was already resumed and removed by `nextStep`; it still holds
+            // no row then (the scheduler freed it), so only live jobs are finished here.
+            guard jobs.removeValue(forKey: job.id) != nil else { continue }
+            done.append(job.id)
+            resumable.append((job, result))
+        }
+        scheduler.finish(done)
+        stats.completed += resumable.filter { if case .success = $0.1 { true } else { false } }.count
+        metrics.running.record(scheduler.runningCount)
+        condition.unlock()
+        for (job, result) in resumable {
+            switch result {
+            case .success(let output):
+                job.continuation.resume(returning: output)
+                metrics.finished(task: job.task.name, outcome: "ok")
+            case .failure(let error):
+                job.continuation.resume(throwing: error)
+                metrics.finished(task: job.task.name, outcome: "internal_error")
+            }
+        }
+    }
+}

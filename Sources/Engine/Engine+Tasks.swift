@@ -1,0 +1,66 @@
+// Task management through the registry: list, describe, install (hot swap) and remove. Requests pin the task
+// version they were accepted with, so a swap never changes a request already queued or running.
+import Foundation
+import Prompts
+
+extension Engine {
+    public func tasks() async -> [TaskDescription] {
+        let snapshot = registry.snapshot()
+        return snapshot.taskNames.map { describe(snapshot.tasks[$0]!) }
+    }
+
+    public func task(named name: String) async throws -> TaskDescription {
+        guard let task = registry.snapshot().task(named: name) else { throw EngineError.unknownTask(name) }
+        return describe(task)
+    }
+
+    public func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription {
+        guard !files.isEmpty else { throw EngineError.invalidArtifact("no files uploaded") }
+        let artifact: LoadedArtifact
+        do {
+            artifact = try await registry.put(name: name, files: files.mapValues { Data($0) })
+        } catch {
+            throw Self.map(error)
+        }
+        metrics.tasksLoaded.record(registry.snapshot().tasks.count)
+        logger.info("task installed", metadata: ["task": "\(name)"])
+        switch artifact {
+        case .task(let task): return describe(task)
+        case .album(let album):
+            return TaskDescription(name: album.name, version: String(album.version), method: "album",
+                                   promptTokens: album.promptLength, fields: [], labels: nil, maxInputTokens: 0,
+                                   maxNewTokens: 0)
+        }
+    }
+
+    public func removeTask(named name: String) async throws {
+        do { try await registry.remove(name: name) } catch { throw Self.map(error) }
+        metrics.tasksLoaded.record(registry.snapshot().tasks.count)
+        logger.info("task removed", metadata: ["task": "\(name)"])
+    }
+
+    public func readiness() async -> Readiness {
+        let running = locked { threadState == .running && !scheduler.isDraining }
+        let count = registry.snapshot().tasks.count
+        return Readiness(isReady: running && count > 0, model: backend.modelDescription, tasks: count)
+    }
+
+    func describe(_ task: LoadedTask) -> TaskDescription {
+        let method = task.kind == .spe ? "spe" : task.source
+        return TaskDescription(
+            name: task.name, version: String(task.version), method: method, promptTokens: task.promptLength,
+            fields: task.template.fields, labels: task.labels,
+            maxInputTokens: min(task.maxInputTokens ?? configuration.maxInputTokens, configuration.maxInputTokens),
+            maxNewTokens: task.decoding.maxNewTokens)
+    }
+
+    static func map(_ error: PromptsError) -> EngineError {
+        switch error {
+        case .unknownTask(let name): .unknownTask(name)
+        case .invalidName(let name, _): .invalidTaskName(name)
+        case .albumInUse: .conflict(error.description)
+        case .writeFailed: .internalFailure(error.description)
+        default: .invalidArtifact(error.description)
+        }
+    }
+}

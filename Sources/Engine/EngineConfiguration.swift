@@ -1,0 +1,38 @@
+// Engine settings: batching policy, request limits, and what to do with inputs over the length limit.
+import Scheduling
+
+/// What happens to an input longer than the task's (or the model's) limit.
+public enum OverflowPolicy: String, Sendable, CaseIterable {
+    /// Fail the request with `EngineError.inputTooLong` (HTTP 422).
+    case reject
+    /// Keep the first `limit - 1` tokens and `</s>`.
+    case truncate
+}
+
+/// Settings of an `Engine`.
+public struct EngineConfiguration: Sendable {
+    public var policy: BatchPolicy
+    /// Input token limit for tasks that set none (formatted input with `</s>`).
+    public var maxInputTokens: Int
+    public var overflow: OverflowPolicy
+    /// Largest `max_new_tokens` a request may ask for.
+    public var maxNewTokensLimit: Int
+    /// Largest `num_beams`.
+    public var maxBeams: Int
+    /// Deadline of requests that name none.
+    public var defaultTimeout: Duration
+    /// Seconds clients are told to wait after a full queue.
+    public var retryAfterSeconds: Int
+
+    public init(policy: BatchPolicy = BatchPolicy(), maxInputTokens: Int = 512, overflow: OverflowPolicy = .reject,
+                maxNewTokensLimit: Int = 256, maxBeams: Int = 8, defaultTimeout: Duration = .seconds(30),
+                retryAfterSeconds: Int = 1) {
+        self.policy = policy
+        self.maxInputTokens = maxInputTokens
+        self.overflow = overflow
+        self.maxNewTokensLimit = maxNewTokensLimit
+        self.maxBeams = maxBeams
+        self.defaultTimeout = defaultTimeout
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}

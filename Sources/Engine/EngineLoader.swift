@@ -1,0 +1,25 @@
+// Builds a ready engine from a model directory (HF T5 checkpoint + tokenizer) and a tasks directory
+// (Album task folders and PEFT adapter folders side by side; the folder name is the task name).
+import Foundation
+import Logging
+import Metrics
+import Prompts
+import T5
+import Tokenization
+
+public enum EngineLoader {
+    /// Loads the model, tokenizer and tasks.
+    /// - Parameter codec: text ↔ ids; `nil` loads the tokenizer of `modelDirectory`.
+    /// - Throws: the T5, Tokenization or Prompts error naming the file that failed.
+    public static func load(modelDirectory: URL, tasksDirectory: URL, codec: (any TextCodec)? = nil,
+                            configuration: EngineConfiguration = EngineConfiguration(),
+                            metricsFactory: any MetricsFactory = MetricsSystem.factory,
+                            logger: Logger = Logger(label: "album.engine")) throws -> Engine<T5Backend> {
+        let backend = try T5Backend(directory: modelDirectory)
+        let codec = try codec ?? TokenizerCodec(tokenizer: try Tokenizer.load(directory: modelDirectory))
+        let info = try BaseModelInfo(checkpoint: modelDirectory)
+        let registry = try TaskRegistry(directory: tasksDirectory, model: info)
+        return Engine(backend: backend, codec: codec, registry: registry,
+                      configuration: configuration, metricsFactory: metricsFactory, logger: logger)
+    }
+}

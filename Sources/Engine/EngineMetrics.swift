@@ -1,0 +1,40 @@
+// The engine's own metrics (swift-metrics API, so any backend works; the server passes its Prometheus factory):
+// queue depth, running rows, batch rows and encoder tokens, padding waste, tasks loaded, model info.
+import CoreMetrics
+import Metrics
+
+/// Metric handles the engine updates once per iteration.
+struct EngineMetrics: Sendable {
+    let factory: any MetricsFactory
+    let queueDepth: Gauge
+    let running: Gauge
+    let batchRows: Recorder
+    let batchTokens: Recorder
+    let encoderTokens: Counter
+    let paddingTokens: Counter
+    /// Padding share of the last encoder pass: (computed − useful positions) / computed.
+    let paddingRatio: Gauge
+    let tasksLoaded: Gauge
+    let iterations: Counter
+
+    init(factory: any MetricsFactory, model: String, dModel: Int) {
+        self.factory = factory
+        queueDepth = Gauge(label: "album_queue_depth", factory: factory)
+        running = Gauge(label: "album_running_sequences", factory: factory)
+        batchRows = Recorder(label: "album_batch_rows", dimensions: [], aggregate: true, factory: factory)
+        batchTokens = Recorder(label: "album_batch_encoder_tokens", dimensions: [], aggregate: true, factory: factory)
+        encoderTokens = Counter(label: "album_encoder_tokens_total", factory: factory)
+        paddingTokens = Counter(label: "album_padding_tokens_total", factory: factory)
+        paddingRatio = Gauge(label: "album_padding_waste_ratio", factory: factory)
+        tasksLoaded = Gauge(label: "album_tasks_loaded", factory: factory)
+        iterations = Counter(label: "album_engine_iterations_total", factory: factory)
+        Gauge(label: "album_model_info", dimensions: [("model", model), ("d_model", String(dModel))], factory: factory)
+            .record(1)
+    }
+
+    /// Counts a finished request by task and outcome (`ok`, or an error code).
+    func finished(task: String, outcome: String) {
+        Counter(label: "album_engine_requests_total", dimensions: [("task", task), ("outcome", outcome)],
+                factory: factory).increment()
+    }
+}

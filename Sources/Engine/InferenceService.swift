@@ -1,0 +1,25 @@
+// The seam between the HTTP server and the engine: the server only ever talks to this protocol
+// (vLLM's entrypoints → engine client). `Engine` is the real implementation.
+
+/// Everything the server asks of the engine. All methods are safe to call concurrently.
+public protocol InferenceService: Sendable {
+    /// Generates for one input; suspends until the request finished, failed or was cancelled.
+    /// - Throws: `EngineError`.
+    func generate(_ job: GenerateJob) async throws -> GenerateResult
+    /// Scores every candidate in one batched decoder pass and returns the best.
+    /// - Throws: `EngineError`.
+    func classify(_ job: ClassifyJob) async throws -> ClassifyResult
+    /// Every served task, sorted by name.
+    func tasks() async -> [TaskDescription]
+    /// - Throws: `EngineError.unknownTask`.
+    func task(named name: String) async throws -> TaskDescription
+    /// Installs or replaces (hot swap) a task from the files of a task folder or PEFT adapter folder.
+    /// - Parameter files: file name → contents, e.g. `task.json`, `prompt.safetensors`.
+    /// - Throws: `EngineError.invalidArtifact`, `.invalidTaskName`.
+    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription
+    /// Removes a task; requests already running on it finish with the version they started with.
+    /// - Throws: `EngineError.unknownTask`.
+    func removeTask(named name: String) async throws
+    /// Whether the model and tasks are loaded.
+    func readiness() async -> Readiness
+}

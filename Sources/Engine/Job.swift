@@ -1,0 +1,50 @@
+// One request inside the engine: everything prepared on submit (pinned task version, ids, targets) plus the
+// continuation to resume and the per-row model state the engine thread attaches while it runs.
+import Prompts
+import Scheduling
+
+/// What a job produces.
+enum JobOutput: Sendable {
+    case generated(ids: [Int32], reason: FinishReason, attention: [Float]?)
+    case scored([Double])
+}
+
+/// What a job asks of the model.
+enum JobWork: Sendable {
+    case greedy(maxNewTokens: Int)
+    case beam(numBeams: Int, maxNewTokens: Int)
+    case score(targets: [[Int32]])
+}
+
+/// Engine-internal request record. Fields other than the model state are immutable; the model state is touched
+/// only by the engine thread.
+final class Job<Backend: ModelBackend>: @unchecked Sendable {
+    let id: RequestID
+    /// The task version pinned when the request was accepted; used for the whole request (hot swap safe).
+    let task: LoadedTask
+    let inputIDs: [Int32]
+    let work: JobWork
+    let wantsAttention: Bool
+    let continuation: CheckedContinuation<JobOutput, any Error>
+    let timeout: Duration
+
+    // Engine-thread state.
+    var sequence: Backend.Sequence?
+    var attention: [Float]?
+
+    init(id: RequestID, task: LoadedTask, inputIDs: [Int32], work: JobWork, wantsAttention: Bool, timeout: Duration,
+         continuation: CheckedContinuation<JobOutput, any Error>) {
+        self.id = id
+        self.task = task
+        self.inputIDs = inputIDs
+        self.work = work
+        self.wantsAttention = wantsAttention
+        self.timeout = timeout
+        self.continuation = continuation
+    }
+
+    var kind: RequestKind {
+        if case .greedy = work { return .incremental }
+        return .oneShot
+    }
+}

@@ -1,0 +1,47 @@
+// What the engine needs from the model and the tokenizer. `T5Backend` adapts `T5Model` + `Tokenizer`; the seam keeps
+// the engine's batching loop independent of the model code (CTranslate2's decoding never knows its model).
+// Every `ModelBackend` method is called only from the engine's dedicated model thread.
+import Kernels
+
+/// Model operations of one engine iteration. Called from the engine thread only, one call at a time.
+public protocol ModelBackend: AnyObject, Sendable {
+    /// Per-row encoder output (final hidden states and whatever the decoder caches from them).
+    associatedtype Encoded
+    /// Per-row greedy decoding state.
+    associatedtype Sequence: AnyObject
+
+    /// d_model.
+    var dModel: Int { get }
+    /// Human-readable model description (directory name, sizes) for `/readyz` and metrics.
+    var modelDescription: String { get }
+
+    /// True when `encode` packs rows (no padding positions computed); false when it pads every row to the longest.
+    /// The engine reports padding waste from this.
+    var packsEncoderRows: Bool { get }
+    /// Input embeddings of `ids`, (n, d).
+    func embed(_ ids: [Int32]) -> Tensor
+    /// Encodes packed ragged rows; `inputs[i]` is (l_i + n_i, d). Returns one output per row.
+    func encode(_ inputs: [Tensor]) throws -> [Encoded]
+    /// Starts greedy decoding of one row.
+    func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence
+    /// One batched greedy step for every sequence given (none of them finished).
+    func decodeStep(_ sequences: [Sequence]) throws
+    /// Generated ids so far (after the decoder start token, `</s>` included once produced).
+    func tokens(of sequence: Sequence) -> [Int32]
+    /// `nil` while running; why it stopped once finished.
+    func finishReason(of sequence: Sequence) -> FinishReason?
+    /// Beam search for one row; returns the best hypothesis' ids and why it stopped.
+    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason)
+    /// Summed log-probabilities of each target sequence (ids, `</s>` included) given each row, in one batched pass.
+    func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]]
+}
+
+/// Text ↔ ids. Thread-safe.
+public protocol TextCodec: Sendable {
+    /// Ids of `text`, `</s>` appended.
+    func encode(_ text: String) throws -> [Int32]
+    /// Text of `ids`, special tokens removed.
+    func decode(_ ids: [Int32]) -> String
+    /// Id of `</s>`.
+    var eosID: Int32 { get }
+}

@@ -1,0 +1,57 @@
+// The real model behind the engine: `T5Model` (packed ragged encoder, per-sequence decoding, beam search, scoring)
+// and the `Tokenizer`. Thin adapters only; the numerics live in the T5 and Tokenization modules.
+import Foundation
+import Kernels
+import T5
+import Tokenization
+
+/// `ModelBackend` over a resident `T5Model`.
+public final class T5Backend: ModelBackend {
+    public let model: T5Model
+    public let modelDescription: String
+
+    /// - Parameters:
+    ///   - model: the loaded checkpoint.
+    ///   - name: what `/readyz` and `album_model_info` call it (e.g. the model directory's name).
+    public init(model: T5Model, name: String) {
+        self.model = model
+        self.modelDescription = name
+    }
+
+    /// Loads the checkpoint in `directory`.
+    /// - Throws: `T5Error` when the checkpoint is missing, misshapen or has unused tensors.
+    public convenience init(directory: URL) throws {
+        self.init(model: try T5Model.load(directory: directory), name: directory.lastPathComponent)
+    }
+
+    public var dModel: Int { model.config.dModel }
+    /// `T5Model.encode` runs GEMMs over ΣL_i packed rows and attention per row: no padding.
+    public var packsEncoderRows: Bool { true }
+    public func embed(_ ids: [Int32]) -> Tensor { model.embed(ids) }  // (n, d)
+    public func encode(_ inputs: [Tensor]) throws -> [EncoderOutput] { model.encode(inputs) }
+    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
+        model.startDecoding(encoded, maxNewTokens: maxNewTokens)
+    }
+    public func decodeStep(_ sequences: [DecoderSequence]) throws { model.decodeStep(sequences) }
+    public func tokens(of sequence: DecoderSequence) -> [Int32] { sequence.tokens }
+    public func finishReason(of sequence: DecoderSequence) -> FinishReason? {
+        sequence.finishReason.map { $0 == .eos ? .eos : .length }
+    }
+    public func beamSearch(_ encoded: EncoderOutput, numBeams: Int,
+                           maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason) {
+        let ids = model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens)
+        return (ids, ids.last == Int32(model.config.eosTokenID) ? .eos : .length)
+    }
+    public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) throws -> [[Double]] {
+        model.score(items)
+    }
+}
+
+/// `TextCodec` over a `Tokenizer`.
+public struct TokenizerCodec: TextCodec {
+    public let tokenizer: Tokenizer
+    public init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
+    public func encode(_ text: String) throws -> [Int32] { tokenizer.encode(text) }
+    public func decode(_ ids: [Int32]) -> String { tokenizer.decode(ids, skipSpecialTokens: true) }
+    public var eosID: Int32 { tokenizer.eosTokenID ?? 1 }
+}

@@ -1,0 +1,192 @@
+// The batching state machine: a pure value type in the style of vLLM's `schedule()` / `update_from_output`.
+// It never reads a clock (time is passed in) and never touches tensors, so it is tested with scripted arrivals.
+// Iteration-level scheduling: every call may admit new requests (their encoder pass) while others keep decoding.
+import DequeModule
+
+/// Decides, one engine iteration at a time, which requests start and which running sequences step.
+///
+/// Policy:
+/// - a bounded FIFO queue per task; tasks take turns (round robin), so one busy task cannot starve the others;
+/// - at most `maxBatchRows` sequences run at once and an encoder pass holds at most `maxBatchTokens` positions;
+/// - while nothing runs, a partial batch waits at most `maxWait` for company; while something runs, newcomers
+///   join at the next iteration;
+/// - deadlines are enforced for queued and running requests; a cancelled request leaves at the next iteration.
+public struct Scheduler: Sendable {
+    public let policy: BatchPolicy
+
+    /// Waiting requests per task, FIFO.
+    private var queues: [String: Deque<PendingRequest>] = [:]
+    /// Tasks with waiting requests, in the order they get their next turn.
+    private var ring: Deque<String> = []
+    /// Rows in use, in admission order.
+    private var running: [PendingRequest] = []
+    /// Running requests whose client went away; removed at the next `schedule`.
+    private var cancelledRunning: Set<RequestID> = []
+    private var known: Set<RequestID> = []
+    public private(set) var queuedCount = 0
+    /// True once `beginDrain` was called: new requests are refused, the queue still runs.
+    public private(set) var isDraining = false
+
+    public init(policy: BatchPolicy) {
+        self.policy = policy
+    }
+
+    // MARK: Observation
+
+    /// Sequences holding a row.
+    public var runningCount: Int { running.count }
+    /// Nothing waiting and nothing running.
+    public var isIdle: Bool { queuedCount == 0 && running.isEmpty }
+    /// Waiting requests per task name.
+    public var queuedByTask: [String: Int] { queues.mapValues(\.count) }
+
+    // MARK: Transitions
+
+    /// Accepts a request into the waiting queue.
+    /// - Throws: `.queueFull` when `maxQueueSize` requests already wait, `.draining` after `beginDrain()`,
+    ///   `.duplicateID` when the id is in use.
+    public mutating func add(_ request: PendingRequest) throws(SchedulingError) {
+        guard !isDraining else { throw .draining }
+        guard queuedCount < policy.maxQueueSize else { throw .queueFull(capacity: policy.maxQueueSize) }
+        guard !known.contains(request.id) else { throw .duplicateID(request.id) }
+        known.insert(request.id)
+        if queues[request.task, default: []].isEmpty { ring.append(request.task) }
+        queues[request.task, default: []].append(request)
+        queuedCount += 1
+    }
+
+    /// What `cancel` did.
+    public enum CancelOutcome: Equatable, Sendable {
+        /// The request was waiting and is gone now; the caller fails it.
+        case removedFromQueue
+        /// The request holds a row; the next step lists it in `cancelled` and frees the row.
+        case stopsAtNextStep
+        /// The id is not queued or running (already finished, or never added).
+        case unknown
+    }
+
+    /// Cancels a request whose client went away.
+    public mutating func cancel(_ id: RequestID) -> CancelOutcome {
+        guard known.contains(id) else { return .unknown }
+        if running.contains(where: { $0.id == id }) {
+            cancelledRunning.insert(id)
+            return .stopsAtNextStep
+        }
+        for (task, queue) in queues {
+            if let index = queue.firstIndex(where: { $0.id == id }) {
+                queues[task]!.remove(at: index)
+                dropTaskIfEmpty(task)
+                queuedCount -= 1
+                known.remove(id)
+                return .removedFromQueue
+            }
+        }
+        preconditionFailure("request \(id) is known but neither queued nor running")
+    }
+
+    /// Frees the rows of requests the engine finished (one-shot work done, or a sequence that ended).
+    public mutating func finish<S: Sequence<RequestID>>(_ ids: S) {
+        let done = Set(ids)
+        guard !done.isEmpty else { return }
+        let before = running.count
+        running.removeAll { done.contains($0.id) }
+        precondition(before - running.count == done.count, "finish() names a request that is not running")
+        known.subtract(done)
+        cancelledRunning.subtract(done)
+    }
+
+    /// Refuses new requests from now on; queued and running ones still complete.
+    public mutating func beginDrain() {
+        isDraining = true
+    }
+
+    /// Plans one engine iteration at time `now`.
+    public mutating func schedule(now: ContinuousClock.Instant) -> SchedulerStep {
+        var step = SchedulerStep()
+        removeCancelled(into: &step)
+        removeExpired(now: now, into: &step)
+        if batchIsReady(now: now) { admit(into: &step) }
+        step.decoding = running.lazy.filter { $0.kind == .incremental }.map(\.id)
+        return step
+    }
+
+    /// When the engine should call `schedule` again if nothing else happens (a partial batch's wait ends, or a
+    /// deadline passes). `nil` means "not until the next `add`, `cancel` or `finish`".
+    public func nextWakeUp() -> ContinuousClock.Instant? {
+        var wake: ContinuousClock.Instant? = nil
+        func consider(_ t: ContinuousClock.Instant?) {
+            if let t { wake = wake.map { min($0, t) } ?? t }
+        }
+        if running.isEmpty, let oldest = oldestArrival() { consider(oldest.advanced(by: policy.maxWait)) }
+        for queue in queues.values { for request in queue { consider(request.deadline) } }
+        for request in running { consider(request.deadline) }
+        return wake
+    }
+
+    // MARK: Steps of `schedule`
+
+    private mutating func removeCancelled(into step: inout SchedulerStep) {
+        guard !cancelledRunning.isEmpty else { return }
+        step.cancelled = running.filter { cancelledRunning.contains($0.id) }.map(\.id)
+        finish(step.cancelled)
+    }
+
+    private mutating func removeExpired(now: ContinuousClock.Instant, into step: inout SchedulerStep) {
+        func isExpired(_ r: PendingRequest) -> Bool { r.deadline.map { $0 <= now } ?? false }
+        for task in Array(ring) {
+            let queue = queues[task]!
+            let expired = queue.filter(isExpired)
+            guard !expired.isEmpty else { continue }
+            queues[task]!.removeAll(where: isExpired)
+            queuedCount -= expired.count
+            known.subtract(expired.map(\.id))
+            step.expired += expired.map(\.id)
+            dropTaskIfEmpty(task)
+        }
+        let expiredRunning = running.filter(isExpired).map(\.id)
+        step.expired += expiredRunning
+        finish(expiredRunning)
+    }
+
+    /// Whether waiting requests may start now.
+    private func batchIsReady(now: ContinuousClock.Instant) -> Bool {
+        guard queuedCount > 0, running.count < policy.maxBatchRows else { return false }
+        if !running.isEmpty || isDraining { return true }
+        if queuedCount >= policy.maxBatchRows { return true }
+        if queues.values.reduce(0, { $0 + $1.reduce(0) { $0 + $1.encoderTokens } }) >= policy.maxBatchTokens {
+            return true
+        }
+        return oldestArrival().map { now >= $0.advanced(by: policy.maxWait) } ?? false
+    }
+
+    /// Round robin over tasks, FIFO within a task, until rows or encoder tokens run out. A task whose head does
+    /// not fit keeps its turn for the next iteration, so large requests are delayed, never skipped forever.
+    private mutating func admit(into step: inout SchedulerStep) {
+        var tokens = 0
+        while running.count < policy.maxBatchRows, let task = ring.first {
+            let head = queues[task]!.first!
+            if !step.admitted.isEmpty && tokens + head.encoderTokens > policy.maxBatchTokens { break }
+            queues[task]!.removeFirst()
+            queuedCount -= 1
+            tokens += head.encoderTokens
+            running.append(head)
+            step.admitted.append(head)
+            ring.removeFirst()
+            if !queues[task]!.isEmpty { ring.append(task) } else { queues[task] = nil }
+        }
+        // Stable sort: equal lengths keep their fairness order.
+        step.admitted = step.admitted.enumerated()
+            .sorted { ($0.element.encoderTokens, $0.offset) < ($1.element.encoderTokens, $1.offset) }
+            .map(\.element)
+    }
+
+    private func oldestArrival() -> ContinuousClock.Instant? {
+        queues.values.compactMap { $0.first?.arrival }.min()
+    }
+
+    private mutating func dropTaskIfEmpty(_ task: String) {
+        guard queues[task]?.isEmpty ?? false else { return }
+        queues[task] = nil
+        ring.removeAll { $0 == task }
+    }
+}

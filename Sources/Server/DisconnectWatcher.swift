@@ -1,0 +1,76 @@
+// Notices when a client goes away while its request is being served. Hummingbird does not cancel a handler when
+// its connection closes, and it enables remote half-closure, so a client that disconnects shows up only as an
+// `inputClosed` event (or the channel going inactive). This handler sits first in the connection's pipeline and
+// runs the callbacks registered by in-flight requests; like nginx's 499, a half-close counts as going away.
+import NIOConcurrencyHelpers
+import NIOCore
+
+final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    // Touched only on the channel's event loop.
+    private var isClosed = false
+    private var callbacks: [UInt64: @Sendable () -> Void] = [:]
+    private var nextToken: UInt64 = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { fire() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fire()
+        context.fireChannelInactive()
+    }
+
+    private func fire() {
+        guard !isClosed else { return }
+        isClosed = true
+        let pending = callbacks.values
+        callbacks = [:]
+        for callback in pending { callback() }
+    }
+
+    /// Registers `callback` for the channel's disconnect (runs at once if it already happened). Returns a token for
+    /// `remove`. Must run on the event loop.
+    private func add(_ callback: @escaping @Sendable () -> Void) -> UInt64? {
+        if isClosed {
+            callback()
+            return nil
+        }
+        nextToken += 1
+        callbacks[nextToken] = callback
+        return nextToken
+    }
+
+    private func remove(_ token: UInt64) { callbacks[token] = nil }
+
+    /// Runs `body`, cancelling it when the client of `channel` disconnects.
+    static func cancellingOnDisconnect<T: Sendable>(channel: any Channel,
+                                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        let registration = channel.eventLoop.submit { () -> (DisconnectWatcher, UInt64?) in
+            let pipeline = channel.pipeline.syncOperations
+            let watcher: DisconnectWatcher
+            if let existing = try? pipeline.handler(type: DisconnectWatcher.self) {
+                watcher = existing
+            } else {
+                watcher = DisconnectWatcher()
+                try pipeline.addHandler(watcher, position: .first)
+            }
+            return (watcher, watcher.add { task.cancel() })
+        }
+        let registered = try? await registration.get()
+        defer {
+            if let (watcher, token) = registered, let token {
+                channel.eventLoop.execute { watcher.remove(token) }
+            }
+        }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+    }
+}

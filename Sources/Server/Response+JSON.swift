@@ -1,0 +1,61 @@
+// JSON response helpers: one encoder configuration (sorted keys) for every body the server writes.
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServerAPI
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+}
+
+enum JSONBody {
+    static func encode<T: Encodable>(_ value: T) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding our own Codable types cannot fail except for non-finite doubles, which the engine never returns.
+        let data = try! encoder.encode(value)
+        return ByteBuffer(bytes: data)
+    }
+
+    /// A JSON response with `status`.
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
+                                       headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: encode(value)))
+    }
+
+    /// Reads and decodes a JSON body of at most `limit` bytes.
+    /// - Throws: `APIError` 413 when larger, 400 when not valid JSON or not the expected shape.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.tooLarge("request body is larger than \(limit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.malformedJSON(describe(error))
+        }
+    }
+
+    /// A short, client-facing description of a decoding failure.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return p.isEmpty ? "body" : p
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "body is not valid JSON" }
+            return "bad value at \(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "missing field '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in \(path(context))")
+        case .typeMismatch(let type, let context): return "wrong type at \(path(context)): expected \(type)"
+        case .valueNotFound(let type, let context): return "missing value at \(path(context)): expected \(type)"
+        @unknown default: return "body does not match the expected shape"
+        }
+    }
+}

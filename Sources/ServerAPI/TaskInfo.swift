@@ -1,0 +1,58 @@
+// Bodies of `GET /v1/tasks`, `GET|PUT /v1/tasks/{name}`: what a client needs to call a task.
+
+/// Description of one served task.
+public struct TaskInfo: Codable, Hashable, Sendable {
+    public var name: String
+    /// Changes whenever the task is replaced (hot swap).
+    public var version: String
+    /// Prompt method: `static`, `peft`, `spe`, ...
+    public var method: String
+    /// Soft-prompt rows prepended to every input.
+    public var promptTokens: Int
+    /// Input fields the template expects; `["input"]` for single-text tasks.
+    public var fields: [String]
+    /// Label verbalizers for classification, if the task has labels.
+    public var labels: [String]?
+    /// Most input tokens accepted (formatted input with `</s>`).
+    public var maxInputTokens: Int
+    /// Default `max_new_tokens`.
+    public var maxNewTokens: Int
+
+    public init(name: String, version: String, method: String, promptTokens: Int, fields: [String],
+                labels: [String]?, maxInputTokens: Int, maxNewTokens: Int) {
+        self.name = name
+        self.version = version
+        self.method = method
+        self.promptTokens = promptTokens
+        self.fields = fields
+        self.labels = labels
+        self.maxInputTokens = maxInputTokens
+        self.maxNewTokens = maxNewTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, method, fields, labels
+        case promptTokens = "prompt_tokens"
+        case maxInputTokens = "max_input_tokens"
+        case maxNewTokens = "max_new_tokens"
+    }
+}
+
+/// Body of `GET /v1/tasks`.
+public struct TaskList: Codable, Hashable, Sendable {
+    public var tasks: [TaskInfo]
+    public init(tasks: [TaskInfo]) { self.tasks = tasks }
+}
+
+/// Body of `GET /readyz` and `GET /healthz`.
+public struct HealthStatus: Codable, Hashable, Sendable {
+    /// `ok`, `ready` or `not_ready`.
+    public var status: String
+    public var model: String?
+    public var tasks: Int?
+    public init(status: String, model: String? = nil, tasks: Int? = nil) {
+        self.status = status
+        self.model = model
+        self.tasks = tasks
+    }
+}

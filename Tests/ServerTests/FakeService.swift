@@ -1,0 +1,73 @@
+// A scripted `InferenceService` for route and error-mapping tests: no model, deterministic answers, and inputs
+// that trigger each engine error. Engine behaviour itself is tested in EngineTests against the real model.
+import Engine
+import NIOConcurrencyHelpers
+
+final class FakeService: InferenceService {
+    private let state = NIOLockedValueBox<[String: TaskDescription]>([
+        "rte": TaskDescription(name: "rte", version: "1", method: "album", promptTokens: 4,
+                               fields: ["premise", "hypothesis"], labels: ["entailment", "not_entailment"],
+                               maxInputTokens: 64, maxNewTokens: 8),
+        "echo": TaskDescription(name: "echo", version: "3", method: "peft:PROMPT_TUNING", promptTokens: 2,
+                                fields: ["input"], labels: nil, maxInputTokens: 64, maxNewTokens: 8),
+    ])
+    let ready: Bool
+    init(ready: Bool = true) { self.ready = ready }
+
+    /// Inputs that make the fake fail the way the engine would.
+    static func scriptedError(_ text: String?) -> EngineError? {
+        switch text {
+        case "too long": .inputTooLong(tokens: 100, limit: 64)
+        case "queue full": .queueFull(capacity: 4, retryAfterSeconds: 2)
+        case "slow": .deadlineExceeded(timeoutMilliseconds: 50)
+        case "boom": .internalFailure("scripted failure")
+        default: nil
+        }
+    }
+
+    private func lookup(_ name: String) throws -> TaskDescription {
+        guard let task = state.withLockedValue({ $0[name] }) else { throw EngineError.unknownTask(name) }
+        return task
+    }
+
+    func generate(_ job: GenerateJob) async throws -> GenerateResult {
+        let task = try lookup(job.task)
+        if let error = Self.scriptedError(job.input.text) { throw error }
+        if let beams = job.numBeams, beams < 1 { throw EngineError.unsupportedValue(field: "num_beams", reason: "must be ≥ 1") }
+        let text = job.input.text ?? job.input.fields?.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ") ?? ""
+        let ids = text.utf8.prefix(job.maxNewTokens ?? task.maxNewTokens).map { Int32($0) }
+        return GenerateResult(task: task.name, taskVersion: task.version, text: String(decoding: ids.map { UInt8($0) }, as: UTF8.self),
+                              ids: ids, finishReason: .length, inputTokens: text.utf8.count + 1,
+                              promptTokens: task.promptTokens)
+    }
+
+    func classify(_ job: ClassifyJob) async throws -> ClassifyResult {
+        let task = try lookup(job.task)
+        if let error = Self.scriptedError(job.input.text) { throw error }
+        guard let candidates = job.candidates ?? task.labels else { throw EngineError.invalidInput("no labels") }
+        let scores = candidates.enumerated().map { CandidateScore(candidate: $1, logProb: -Double($0) - 0.5) }
+        return ClassifyResult(task: task.name, taskVersion: task.version, label: candidates[0], scores: scores)
+    }
+
+    func tasks() async -> [TaskDescription] { state.withLockedValue { $0.values.sorted { $0.name < $1.name } } }
+
+    func task(named name: String) async throws -> TaskDescription { try lookup(name) }
+
+    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription {
+        guard files["task.json"] != nil else { throw EngineError.invalidArtifact("task.json is missing") }
+        return state.withLockedValue { tasks in
+            let version = (tasks[name].flatMap { Int($0.version) } ?? 0) + 1
+            let task = TaskDescription(name: name, version: String(version), method: "album", promptTokens: files.count,
+                                       fields: ["input"], labels: nil, maxInputTokens: 64, maxNewTokens: 8)
+            tasks[name] = task
+            return task
+        }
+    }
+
+    func removeTask(named name: String) async throws {
+        _ = try lookup(name)
+        state.withLockedValue { $0[name] = nil }
+    }
+
+    func readiness() async -> Readiness { Readiness(isReady: ready, model: "fake", tasks: state.withLockedValue { $0.count }) }
+}
