@@ -115,7 +115,9 @@ public actor TaskRegistry {
             }
             try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file))
         }
-        return try put(name: name, from: staging)
+        do { return try put(name: name, from: staging) } catch {
+            throw error.replacingPathPrefix(staging.path, with: "upload")
+        }
     }
 
     /// Removes task or album `name` from the directory and from new snapshots (running batches keep theirs).

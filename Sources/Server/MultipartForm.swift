@@ -52,7 +52,8 @@ enum MultipartForm {
         return files
     }
 
-    /// The base name of the part's `filename`, else its `name`.
+    /// The part's field `name` (`curl -F prompt.safetensors=@any/path` stores `prompt.safetensors`), else the base
+    /// name of its `filename`.
     static func partName(_ headers: String) -> String? {
         for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
             var name: String?
@@ -67,7 +68,7 @@ enum MultipartForm {
                 default: break
                 }
             }
-            let chosen = (fileName?.split(separator: "/").last.map(String.init)) ?? name
+            let chosen = (name?.isEmpty == false ? name : nil) ?? fileName?.split(separator: "/").last.map(String.init)
             guard let chosen, !chosen.isEmpty, chosen != ".", chosen != "..", !chosen.contains("/") else { return nil }
             return chosen
         }

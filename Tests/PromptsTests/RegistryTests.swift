@@ -79,6 +79,16 @@ import Testing
         await #expect(throws: PromptsError.self) { try await registry.put(name: "static-a", from: truncated) }
         await #expect(throws: PromptsError.self) { try await registry.put(name: "../escape", from: staticStaging(value: 1)) }
         await #expect(throws: PromptsError.self) { try await registry.put(name: "x", files: ["task.json": Data("{".utf8)]) }
+        // An upload's error names the uploaded file, not the registry's private staging folder.
+        let truncatedUpload = try Data(contentsOf: weights)
+        let manifest = try Data(contentsOf: truncated.appendingPathComponent("task.json"))
+        do {
+            _ = try await registry.put(name: "static-a", files: ["task.json": manifest, "prompt.safetensors": truncatedUpload])
+            Issue.record("a truncated upload was accepted")
+        } catch {
+            #expect(error.description.contains("upload/prompt.safetensors"), "\(error)")
+            #expect(!error.description.contains(dir.path), "\(error)")
+        }
         #expect(try entries(dir) == before)
         #expect(registry.snapshot().task(named: "static-a")?.version == 0)
         #expect(registry.snapshot().task(named: "x") == nil)
