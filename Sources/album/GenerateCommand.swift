@@ -24,8 +24,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("input-ids"), help: "Comma-separated input token ids, used exactly as given.")
     var inputIDs: String?
 
-    @Option(name: .customLong("max-new-tokens"), help: "Maximum number of generated tokens.")
-    var maxNewTokens = 32
+    @Option(name: .customLong("max-new-tokens"),
+            help: "Maximum number of generated tokens (default: the task's decoding default, else 32).")
+    var maxNewTokens: Int?
 
     @Option(name: .customLong("num-beams"), help: "Beam width (1 = greedy).")
     var numBeams = 1
@@ -43,7 +44,7 @@ struct GenerateCommand: AsyncParsableCommand {
         guard (text == nil) != (inputIDs == nil) || (taskOptions.fields != nil && inputIDs == nil) else {
             throw ValidationError("give exactly one of --text or --input-ids (or --fields with a task)")
         }
-        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be ≥ 0") }
+        guard (maxNewTokens ?? 0) >= 0 else { throw ValidationError("--max-new-tokens must be ≥ 0") }
         guard numBeams >= 1 else { throw ValidationError("--num-beams must be ≥ 1") }
     }
 
@@ -59,8 +60,10 @@ struct GenerateCommand: AsyncParsableCommand {
         let tokenizer = text != nil || taskOptions.fields != nil ? try options.loadTokenizer(for: "--text") : options.optionalTokenizer()
         let encoded: EncoderOutput
         var albumWeights: [Float]? = nil
+        var maxNewTokens = self.maxNewTokens ?? 32
         if taskOptions.isActive {  // [P ; E[x]] with the task's template and prompt
             let task = try taskOptions.loadTask(modelDirectory: options.directory)
+            maxNewTokens = self.maxNewTokens ?? task.decoding.maxNewTokens  // as the server does
             let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
                 ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
             let prompted = try TaskOptions.encoderInput(model: model, task: task, ids: input)

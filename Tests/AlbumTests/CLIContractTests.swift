@@ -111,6 +111,13 @@ import Testing
             #expect(result.status == 0, "task \(task) stderr: \(result.stderr)")
             #expect(CLIRunner.ints(try result.json()["ids"]).count >= 1)
         }
+        // Without --max-new-tokens the task's decoding default applies, as in the server.
+        let manifest = try CLIRunner.loadJSON("../../models/tasks/nli/task.json")
+        let taskDefault = try #require(((manifest["decoding"] as? [String: Any])?["maxNewTokens"] as? NSNumber)?.intValue)
+        let defaulted = try CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "nli",
+                                           "--json"] + inputs["nli"]!)
+        let generated = CLIRunner.ints(try defaulted.json()["ids"])
+        #expect(!generated.isEmpty && generated.count <= taskDefault, "\(generated.count) tokens, task default \(taskDefault)")
     }
 
     @Test(arguments: [
