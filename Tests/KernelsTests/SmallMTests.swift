@@ -128,3 +128,16 @@ import TestSupport
         }
     }
 }
+
+@Suite struct TransposeTests {
+    @Test(arguments: [(1, 1), (3, 130), (65, 64), (200, 7)])
+    func transposedSwapsIndices(rows: Int, columns: Int) {
+        var rng = Rng(state: UInt64(rows * 17 + columns))
+        let values = rng.floats(rows * columns)
+        let t = Tensor(shape: [rows, columns], values: values).transposed()
+        #expect(t.shape == [columns, rows])
+        var expected = [Float](repeating: 0, count: values.count)
+        for r in 0..<rows { for c in 0..<columns { expected[c * rows + r] = values[r * columns + c] } }
+        #expect(t.array == expected)
+    }
+}
