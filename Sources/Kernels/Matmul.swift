@@ -5,6 +5,7 @@
 // Legend: M = rows of the activation, K = reduction dimension, N = output features.
 import CBLAS
 import CKernels
+import Dispatch
 
 public enum Matmul {
     /// C (M, N) = alpha · A (M, K) · op(B) + beta · C, row-major with explicit leading dimensions.
@@ -87,8 +88,27 @@ public enum Matmul {
         alpha: Float = 1, beta: Float = 0
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0 && ldx >= k && ldw >= n && ldo >= n, "smallM: bad shape or stride")
-        album_smallm_kn(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta)
+        // Column slices on up to BLAS.threads threads (the caller takes one); each output's arithmetic is the
+        // same whatever the split, so results stay bit-identical. Small weights stay on the caller.
+        let parts = min(BLAS.threads, k * n / smallMFloatsPerThread, n / 64)
+        guard parts > 1 else {
+            album_smallm_kn(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta)
+            return
+        }
+        let width = ((n + parts - 1) / parts + 63) / 64 * 64  // slices on 64-column panel boundaries
+        let xBits = Int(bitPattern: x), wBits = Int(bitPattern: w), outBits = Int(bitPattern: out)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = part * width, columns = min(width, n - start)
+            guard columns > 0 else { return }
+            album_smallm_kn(m, columns, k, UnsafePointer(bitPattern: xBits), ldx,
+                            UnsafePointer<Float>(bitPattern: wBits)! + start, ldw,
+                            UnsafeMutablePointer<Float>(bitPattern: outBits)! + start, ldo, alpha, beta)
+        }
     }
+
+    /// Weight floats per thread below which `smallM` does not split a call (64 Ki floats = 256 KiB: every T5
+    /// projection splits over 2 threads; tiny test models stay on the caller).
+    public static let smallMFloatsPerThread = 64 * 1024
 
     /// `smallM` with an explicit instruction-set variant (tests, benchmarks). Returns false, computing nothing,
     /// when this CPU cannot run `variant`.
@@ -105,14 +125,15 @@ public enum Matmul {
     }
 
     /// out (M, N) = alpha · x (M, K) · w (K, N) + beta · out for a pre-transposed weight `w` of shape (K, N):
-    /// the small-M kernel up to `smallRows` rows, else per-row sgemv up to `gemvRows`, else sgemm.
+    /// sgemv for one row (OpenBLAS's threaded sgemv is as fast as the kernel there), the small-M kernel for
+    /// 2…`smallRows` rows, per-row sgemv up to `gemvRows` without the kernel, else sgemm.
     public static func linear(
         _ x: UnsafePointer<Float>, rows m: Int, weight w: Tensor,
         into out: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
         precondition(w.rank == 2, "linear weight must be (K, N), got \(w.shape)")
         let k = w.shape[0], n = w.shape[1]
-        if m <= smallRows {
+        if m >= 2 && m <= smallRows {
             smallM(m: m, n: n, k: k, x: x, ldx: k, w: w.data, ldw: n, out: out, ldo: n, alpha: alpha, beta: beta)
         } else if m <= gemvRows {
             for r in 0..<m {

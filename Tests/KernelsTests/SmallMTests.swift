@@ -102,6 +102,21 @@ import TestSupport
         }
     }
 
+    @Test func threadedSplitIsBitExact() throws {
+        // Large enough to split over BLAS.threads (when > 1): the same bits as one unsplit kernel call.
+        let (m, k, n) = (5, 256, 1100)
+        let (x, w, c) = Self.inputs(m, k, n)
+        let xt = Tensor(shape: [m, k], values: x), wt = Tensor(shape: [k, n], values: w)
+        let split = Tensor(shape: [m, n], values: c), whole = Tensor(shape: [m, n], values: c)
+        let saved = BLAS.threads
+        BLAS.threads = 2
+        defer { BLAS.threads = saved }
+        Matmul.smallM(m: m, n: n, k: k, x: xt.data, ldx: k, w: wt.data, ldw: n, out: split.data, ldo: n, beta: 1)
+        Matmul.smallM(variant: .selected, m: m, n: n, k: k, x: xt.data, ldx: k, w: wt.data, ldw: n, out: whole.data,
+                      ldo: n, beta: 1)
+        #expect(split.array == whole.array)
+    }
+
     @Test func fmaVariantsAgreeBitwise() throws {
         guard Matmul.SmallMVariant.avx2.isSupported, Matmul.SmallMVariant.avx512.isSupported else { return }
         let (m, k, n) = (11, 300, 333)
@@ -113,16 +128,16 @@ import TestSupport
     }
 
     @Test func linearUsesTheKernelUpToSmallRows() {
-        // `linear` at M ≤ smallRows is the kernel's exact result; the selected variant is supported.
+        // `linear` at 2 ≤ M ≤ smallRows is the kernel's exact result; the selected variant is supported.
         #expect(Matmul.SmallMVariant.selected.isSupported)
-        let m = max(1, Matmul.smallRows), k = 40, n = 70
+        let m = max(2, Matmul.smallRows), k = 40, n = 70
         let (x, w, _) = Self.inputs(m, k, n)
         let xt = Tensor(shape: [m, k], values: x), wt = Tensor(shape: [k, n], values: w), out = Tensor(zeros: [m, n])
         Matmul.linear(xt.data, rows: m, weight: wt, into: out.data)
         let report = Closeness("linear \(m)x\(k)x\(n)", got: out.array, expected: Naive.matmul(x, w, m: m, n: n, k: k),
                                maxAbs: 1e-4, nmse: 1e-7)
         #expect(report.passed, "\(report)")
-        if Matmul.smallRows > 0 {
+        if Matmul.smallRows >= 2 {
             let direct = Self.run(nil, m: m, k: k, n: n, x: x, w: w, c: [Float](repeating: 0, count: m * n))!
             #expect(out.array == direct)
         }
