@@ -61,8 +61,8 @@ extension T5Model {
             }
             weights.decoderFinalNorm(x, into: h, rows: rows)
             trace?("decoder.final", h, rows)
-            let (table, scale) = head
-            Matmul.linearTransposed(h, rows: rows, table: table, into: logits.data, alpha: scale)
+            let (headWeight, scale) = head
+            Matmul.linear(h, rows: rows, weight: headWeight, into: logits.data, alpha: scale)  // (R, V)
         }
         return logits
     }
@@ -119,8 +119,8 @@ extension T5Model {
         }
         for sequence in sequences { sequence.position += 1 }
         weights.decoderFinalNorm(x, into: h, rows: batch)
-        let (table, scale) = head
-        Matmul.linearTransposed(h, rows: batch, table: table, into: logits, alpha: scale)
+        let (headWeight, scale) = head
+        Matmul.linear(h, rows: batch, weight: headWeight, into: logits, alpha: scale)  // (B, V), small-M kernel
         return logits
     }
 

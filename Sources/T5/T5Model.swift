@@ -72,9 +72,9 @@ public final class T5Model: @unchecked Sendable {
         }
     }
 
-    /// The LM-head table (vocab, dModel) and the scale applied to decoder outputs before it.
-    var head: (table: Tensor, scale: Float) {
-        (weights.lmHead ?? weights.embedding,
+    /// The LM-head weight (dModel, vocab) = (K, N) and the scale applied to decoder outputs before it.
+    var head: (weight: Tensor, scale: Float) {
+        (weights.headWeight,
          config.scalesDecoderOutput ? Float(pow(Double(config.dModel), -0.5)) : 1)
     }
 }

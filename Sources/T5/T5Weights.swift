@@ -6,8 +6,12 @@ import Kernels
 
 struct T5Weights {
     let embedding: Tensor  // (vocab, dModel), the shared input embedding
-    /// (vocab, dModel) when the checkpoint has its own `lm_head.weight`; nil = tied to `embedding`.
+    /// (dModel, vocab) = (K, N), transposed at load, when the checkpoint has its own `lm_head.weight`; nil = tied.
     let lmHead: Tensor?
+    /// The LM head as (dModel, vocab) = (K, N) for `Matmul.linear`: `lmHead`, or for tied checkpoints a transposed
+    /// copy of `embedding` (vocab · dModel · 4 extra bytes: 65.8 MB for t5-small, 98.7 MB for t5-base). The small-M
+    /// kernel streams it 1.5-3x faster than sgemm/sgemv over the (vocab, dModel) table at decode batch sizes.
+    let headWeight: Tensor
     let encoderBias: RelativePositionBias
     let decoderBias: RelativePositionBias
     let encoderBlocks: [T5EncoderBlock]
@@ -27,13 +31,14 @@ struct T5Weights {
         let v = config.vocabSize, d = config.dModel, inner = config.innerDim
         embedding = try Self.sharedEmbedding(store, shape: [v, d])
         if store.contains("lm_head.weight", expected: [v, d]) {
-            lmHead = try store.tensor("lm_head.weight", shape: [v, d])
+            lmHead = try store.linear("lm_head.weight", outFeatures: v, inFeatures: d)
         } else if config.scaleDecoderOutputs == nil && !config.tieWordEmbeddings {
             // A pre-transformers-5 config that says "untied" must come with its own head.
             throw .missingTensor(name: "lm_head.weight")
         } else {
             lmHead = nil
         }
+        headWeight = lmHead ?? embedding.transposed()
         func bias(_ stack: String, bidirectional: Bool) throws(T5Error) -> RelativePositionBias {
             let name = "\(stack).block.0.layer.0.SelfAttention.relative_attention_bias.weight"
             return RelativePositionBias(

@@ -24,27 +24,22 @@ struct GemmSection: BenchSection {
     func run(_ context: BenchContext) throws -> [String] {
         let d = context.model.config.dModel, f = context.model.config.dFF, inner = context.model.config.innerDim
         let l = context.length, v = context.model.config.vocabSize
-        let shapes: [(String, Int, Int, Int, Bool)] = [
-            ("fused QKV", l, d, 3 * inner, false), ("FFN in", l, d, f, false), ("FFN out", l, f, d, false),
-            ("FFN in, 4 requests packed", 4 * l, d, f, false), ("decode FFN in, B=1", 1, d, f, false),
-            ("decode FFN in, B=8", 8, d, f, false), ("LM head, B=1", 1, d, v, true), ("LM head, B=16", 16, d, v, true),
+        // Every weight is (K, N), as the model stores it (the LM head included).
+        let shapes: [(String, Int, Int, Int)] = [
+            ("fused QKV", l, d, 3 * inner), ("FFN in", l, d, f), ("FFN out", l, f, d),
+            ("FFN in, 4 requests packed", 4 * l, d, f), ("decode FFN in, B=1", 1, d, f),
+            ("decode FFN in, B=8", 8, d, f), ("LM head, B=1", 1, d, v), ("LM head, B=16", 16, d, v),
         ]
         var lines = ["| shape | M × K × N | ms | GFLOP/s |", "|---|---|---:|---:|"]
-        for (name, m, k, n, table) in shapes {
+        for (name, m, k, n) in shapes {
             let a = Tensor(zeros: [m, k]), out = Tensor(zeros: [m, n])
-            let b = Tensor(zeros: table ? [n, k] : [k, n])
+            let b = Tensor(zeros: [k, n])
             for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.01 }
             for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.01 }
             let flops = 2.0 * Double(m * k * n)
             let reps = max(2, min(200, Int(5e8 / flops)))
             let seconds = BenchTimer.best(repeats: context.repeats) {
-                for _ in 0..<reps {
-                    if table {
-                        Matmul.linearTransposed(a.data, rows: m, table: b, into: out.data)
-                    } else {
-                        Matmul.linear(a.data, rows: m, weight: b, into: out.data)
-                    }
-                }
+                for _ in 0..<reps { Matmul.linear(a.data, rows: m, weight: b, into: out.data) }
             } / Double(reps)
             lines.append("| \(name) | \(m) × \(k) × \(n) | \(BenchTimer.format(seconds * 1e3, 3)) | "
                 + "\(BenchTimer.format(flops / seconds / 1e9)) |")

@@ -50,4 +50,31 @@ void album_log_softmax(float *out, const float *in, size_t count);
 /// Index of the first maximum (torch.argmax semantics).
 size_t album_argmax(const float *row, size_t count);
 
+// MARK: Small-M products for decode steps (smallm.c). Row-major; every weight is read once per call.
+
+/// Instruction-set variants of the small-M kernel.
+typedef enum {
+    ALBUM_SMALLM_AUTO = 0,      ///< the variant chosen for this CPU (album_smallm_selected)
+    ALBUM_SMALLM_PORTABLE = 1,  ///< plain C, any CPU
+    ALBUM_SMALLM_AVX2 = 2,      ///< AVX2 + FMA
+    ALBUM_SMALLM_AVX512 = 3,    ///< AVX-512F/VL + FMA
+} album_smallm_isa;
+
+/// out (m, n) = alpha * x (m, k) * w (k, n) + beta * out; x, w, out row-major with leading dimensions
+/// ldx >= k, ldw >= n, ldo >= n. beta == 0 never reads out. Each output is one FMA chain over k in ascending
+/// order, so a row's result does not depend on m or on the other rows. Fast for m up to about 16.
+void album_smallm_kn(size_t m, size_t n, size_t k, const float *x, size_t ldx, const float *w, size_t ldw,
+                     float *out, size_t ldo, float alpha, float beta);
+
+/// The variant album_smallm_kn uses on this CPU (chosen once, thread-safely, on first use).
+album_smallm_isa album_smallm_selected(void);
+
+/// 1 if this CPU can run `isa`, else 0.
+int album_smallm_supports(album_smallm_isa isa);
+
+/// album_smallm_kn with an explicit variant (tests, benchmarks). Returns 0, computing nothing, when the CPU
+/// lacks `isa`; 1 otherwise.
+int album_smallm_kn_using(album_smallm_isa isa, size_t m, size_t n, size_t k, const float *x, size_t ldx,
+                          const float *w, size_t ldw, float *out, size_t ldo, float alpha, float beta);
+
 #endif

@@ -19,6 +19,22 @@ public enum Naive {
         return out
     }
 
+    /// out (m, n) = alpha · a (m, k) · b (k, n) + beta · out, each output one fused multiply-add chain over k in
+    /// ascending order, in Float: the exact arithmetic of the FMA variants of `Matmul.smallM`.
+    public static func matmulFMAChain(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
+                                      alpha: Float = 1, beta: Float = 0, out: [Float]? = nil) -> [Float] {
+        var result = out ?? [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc: Float = 0
+                for p in 0..<k { acc = acc.addingProduct(a[i * k + p], b[p * n + j]) }
+                let scaled = alpha * acc
+                result[i * n + j] = beta == 0 ? scaled : scaled.addingProduct(beta, result[i * n + j])
+            }
+        }
+        return result
+    }
+
     /// T5LayerNorm per row.
     public static func rmsNorm(_ x: [Float], weight: [Float], rows: Int, dim: Int, eps: Float) -> [Float] {
         var out = x
