@@ -8,8 +8,8 @@ import PackageDescription
 
 let modelOnly = Context.environment["ALBUM_MODEL_ONLY"] == "1"
 
-/// C kernels are always built optimised (even in debug builds) so that tests stay fast; `target_clones` picks
-/// AVX-512 / AVX2+FMA / baseline at load time.
+/// C kernels are always built optimised (even in debug builds) so that tests stay fast; elementwise.c picks its
+/// AVX-512 / AVX2+FMA / portable variant by CPU features at first use.
 let optimisedC: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-fno-trapping-math"])]
 
 var dependencies: [Package.Dependency] = [

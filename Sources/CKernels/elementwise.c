@@ -1,21 +1,28 @@
 // Element-wise hot loops of the T5 forward pass: T5LayerNorm (RMSNorm), softmax with additive bias and a valid
 // length, activations (ReLU, gelu_new, erf GELU, SiLU) and their gated products, residual add, log-softmax.
 // Mirrors HF modeling_t5 / activations.py semantics; naive Swift twins live in Sources/Kernels/Reference.
-// Every loop is built three times (AVX-512, AVX2+FMA, baseline) and the loader picks one per CPU.
+// Every loop is built three times (AVX-512, AVX2+FMA, portable); the first call picks one per CPU into a table of
+// function pointers (a C11 atomic, no ifunc: ifunc resolvers run before sanitizer runtimes are initialised).
 #include "CKernels.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define ALBUM_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define ALBUM_X86_VARIANTS 1
+#define ALBUM_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,fma")))
+#define ALBUM_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #else
-#define ALBUM_CLONES
+#define ALBUM_X86_VARIANTS 0
 #endif
+
+// Loop bodies are written once and force-inlined into each per-ISA entry point, which compiles them for its ISA.
+#define ALBUM_BODY static inline __attribute__((always_inline))
 
 // exp(x) by Cody-Waite range reduction and a degree-6 polynomial (Cephes expf, ~1 ulp). Branch-free, so the
 // compiler vectorises the loops that call it (libm's expf is a scalar call).
-static inline float album_exp(float x) {
+ALBUM_BODY float album_exp(float x) {
     x = fminf(fmaxf(x, -87.33654f), 88.72283f);
     float n = floorf(x * 1.44269504088896341f + 0.5f);
     float r = x - n * 0.693359375f;
@@ -34,17 +41,17 @@ static inline float album_exp(float x) {
 }
 
 // tanh(u) = sign(u) (1 - e) / (1 + e), e = exp(-2|u|).
-static inline float album_tanh(float u) {
+ALBUM_BODY float album_tanh(float u) {
     float e = album_exp(-2.0f * fabsf(u));
     return copysignf((1.0f - e) / (1.0f + e), u);
 }
 
 // HF NewGELUActivation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-static inline float album_gelu_new(float x) {
+ALBUM_BODY float album_gelu_new(float x) {
     return 0.5f * x * (1.0f + album_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
 }
 
-static inline float album_activate(float x, album_activation act) {
+ALBUM_BODY float album_activate(float x, album_activation act) {
     switch (act) {
     case ALBUM_ACT_RELU: return x > 0.0f ? x : 0.0f;
     case ALBUM_ACT_GELU_NEW: return album_gelu_new(x);
@@ -54,8 +61,7 @@ static inline float album_activate(float x, album_activation act) {
     return x;
 }
 
-ALBUM_CLONES
-void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps) {
+ALBUM_BODY void rmsnorm_body(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps) {
     for (size_t r = 0; r < rows; r++) {
         const float *x = in + r * dim;
         float *y = out + r * dim;
@@ -71,8 +77,7 @@ void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows
     }
 }
 
-ALBUM_CLONES
-void album_softmax_bias(float *row, const float *bias, size_t valid, size_t total) {
+ALBUM_BODY void softmax_bias_body(float *row, const float *bias, size_t valid, size_t total) {
     if (bias != NULL)
         for (size_t i = 0; i < valid; i++) row[i] += bias[i];
     float max = -INFINITY;
@@ -88,8 +93,7 @@ void album_softmax_bias(float *row, const float *bias, size_t valid, size_t tota
     for (size_t i = valid; i < total; i++) row[i] = 0.0f;
 }
 
-ALBUM_CLONES
-void album_activation_inplace(float *x, size_t count, album_activation act) {
+ALBUM_BODY void activation_inplace_body(float *x, size_t count, album_activation act) {
     switch (act) {
     case ALBUM_ACT_RELU:
         for (size_t i = 0; i < count; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
@@ -102,8 +106,7 @@ void album_activation_inplace(float *x, size_t count, album_activation act) {
     }
 }
 
-ALBUM_CLONES
-void album_gated_activation(float *out, const float *in, size_t rows, size_t width, album_activation act) {
+ALBUM_BODY void gated_activation_body(float *out, const float *in, size_t rows, size_t width, album_activation act) {
     for (size_t r = 0; r < rows; r++) {
         const float *gate = in + r * 2 * width;
         const float *linear = gate + width;
@@ -121,13 +124,11 @@ void album_gated_activation(float *out, const float *in, size_t rows, size_t wid
     }
 }
 
-ALBUM_CLONES
-void album_add(float *out, const float *a, size_t count) {
+ALBUM_BODY void add_body(float *out, const float *a, size_t count) {
     for (size_t i = 0; i < count; i++) out[i] += a[i];
 }
 
-ALBUM_CLONES
-float album_logsumexp(const float *row, size_t count) {
+ALBUM_BODY float logsumexp_body(const float *row, size_t count) {
     float max = -INFINITY;
     for (size_t i = 0; i < count; i++) max = fmaxf(max, row[i]);
     float sum = 0.0f;
@@ -138,8 +139,7 @@ float album_logsumexp(const float *row, size_t count) {
     return max + logf(sum);
 }
 
-ALBUM_CLONES
-void album_log_softmax(float *out, const float *in, size_t count) {
+ALBUM_BODY void log_softmax_body(float *out, const float *in, size_t count) {
     float max = -INFINITY;
     for (size_t i = 0; i < count; i++) max = fmaxf(max, in[i]);
     float sum = 0.0f;
@@ -150,6 +150,92 @@ void album_log_softmax(float *out, const float *in, size_t count) {
     // torch: (x - max) - log(sum(exp(x - max)))
     float log_sum = logf(sum);
     for (size_t i = 0; i < count; i++) out[i] = (in[i] - max) - log_sum;
+}
+
+// MARK: Per-ISA entry points and their tables
+
+#define ALBUM_VARIANT(suffix, target)                                                                              \
+    target static void rmsnorm_##suffix(float *out, const float *in, const float *weight, size_t rows, size_t dim, \
+                                        float eps) {                                                              \
+        rmsnorm_body(out, in, weight, rows, dim, eps);                                                            \
+    }                                                                                                             \
+    target static void softmax_bias_##suffix(float *row, const float *bias, size_t valid, size_t total) {         \
+        softmax_bias_body(row, bias, valid, total);                                                               \
+    }                                                                                                             \
+    target static void activation_inplace_##suffix(float *x, size_t count, album_activation act) {                \
+        activation_inplace_body(x, count, act);                                                                   \
+    }                                                                                                             \
+    target static void gated_activation_##suffix(float *out, const float *in, size_t rows, size_t width,          \
+                                                 album_activation act) {                                          \
+        gated_activation_body(out, in, rows, width, act);                                                         \
+    }                                                                                                             \
+    target static void add_##suffix(float *out, const float *a, size_t count) { add_body(out, a, count); }        \
+    target static float logsumexp_##suffix(const float *row, size_t count) { return logsumexp_body(row, count); } \
+    target static void log_softmax_##suffix(float *out, const float *in, size_t count) {                          \
+        log_softmax_body(out, in, count);                                                                         \
+    }                                                                                                             \
+    static const album_elementwise_kernels kernels_##suffix = {                                                   \
+        #suffix, rmsnorm_##suffix, softmax_bias_##suffix, activation_inplace_##suffix,                            \
+        gated_activation_##suffix, add_##suffix, logsumexp_##suffix, log_softmax_##suffix,                        \
+    };
+
+ALBUM_VARIANT(portable, )
+#if ALBUM_X86_VARIANTS
+ALBUM_VARIANT(avx2, ALBUM_TARGET_AVX2)
+ALBUM_VARIANT(avx512, ALBUM_TARGET_AVX512)
+#endif
+
+// MARK: Selection (once per process) and the public functions
+
+size_t album_elementwise_available(const album_elementwise_kernels **out, size_t capacity) {
+    const album_elementwise_kernels *found[3];
+    size_t count = 0;
+#if ALBUM_X86_VARIANTS
+    __builtin_cpu_init();
+    int fma = __builtin_cpu_supports("fma");
+    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) found[count++] = &kernels_avx512;
+    if (fma && __builtin_cpu_supports("avx2")) found[count++] = &kernels_avx2;
+#endif
+    found[count++] = &kernels_portable;
+    for (size_t i = 0; i < count && i < capacity; i++) out[i] = found[i];
+    return count;
+}
+
+// NULL until the first call. Racing first callers compute the same pointer, so the double store is harmless;
+// the acquire/release pair publishes the (static, constant) table.
+static _Atomic(const album_elementwise_kernels *) active_kernels = NULL;
+
+const album_elementwise_kernels *album_elementwise_active(void) {
+    const album_elementwise_kernels *kernels = atomic_load_explicit(&active_kernels, memory_order_acquire);
+    if (__builtin_expect(kernels == NULL, 0)) {
+        album_elementwise_available(&kernels, 1);
+        atomic_store_explicit(&active_kernels, kernels, memory_order_release);
+    }
+    return kernels;
+}
+
+void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps) {
+    album_elementwise_active()->rmsnorm(out, in, weight, rows, dim, eps);
+}
+
+void album_softmax_bias(float *row, const float *bias, size_t valid, size_t total) {
+    album_elementwise_active()->softmax_bias(row, bias, valid, total);
+}
+
+void album_activation_inplace(float *x, size_t count, album_activation act) {
+    album_elementwise_active()->activation_inplace(x, count, act);
+}
+
+void album_gated_activation(float *out, const float *in, size_t rows, size_t width, album_activation act) {
+    album_elementwise_active()->gated_activation(out, in, rows, width, act);
+}
+
+void album_add(float *out, const float *a, size_t count) { album_elementwise_active()->add(out, a, count); }
+
+float album_logsumexp(const float *row, size_t count) { return album_elementwise_active()->logsumexp(row, count); }
+
+void album_log_softmax(float *out, const float *in, size_t count) {
+    album_elementwise_active()->log_softmax(out, in, count);
 }
 
 size_t album_argmax(const float *row, size_t count) {

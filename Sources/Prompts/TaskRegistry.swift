@@ -2,7 +2,7 @@
 // time. Every change is validated completely before anything is written, persisted crash-safely (TaskStore), and
 // published as a new immutable TaskSnapshot; batches pin the snapshot they started with.
 import Foundation
-import Synchronization
+import Kernels
 
 /// A directory entry that failed to load (it is skipped; any valid older revision of the same name is served).
 public struct LoadIssue: Sendable, CustomStringConvertible {
@@ -15,7 +15,7 @@ public struct LoadIssue: Sendable, CustomStringConvertible {
 public actor TaskRegistry {
     public nonisolated let directory: URL
     public nonisolated let model: BaseModelInfo
-    private nonisolated let published: Mutex<TaskSnapshot>
+    private nonisolated let published: LockedValue<TaskSnapshot>
     private let store: TaskStore
     /// Problems met at start-up.
     public nonisolated let issues: [LoadIssue]
@@ -54,7 +54,7 @@ public actor TaskRegistry {
             }
         }
         self.issues = issues
-        published = Mutex(TaskSnapshot(generation: 1, tasks: tasks, albums: albums))
+        published = LockedValue(TaskSnapshot(generation: 1, tasks: tasks, albums: albums))
     }
 
     /// The current snapshot. Cheap; callable from any thread without awaiting.

@@ -1,7 +1,6 @@
 // Grow-only scratch buffers reused across forward passes, so decode steps allocate nothing. A small pool hands
 // one workspace to each concurrent caller (the engine may run encoder and decoder batches on two threads).
 import Kernels
-import Synchronization
 
 final class Workspace: @unchecked Sendable {
     enum Slot: Int, CaseIterable {
@@ -20,7 +19,7 @@ final class Workspace: @unchecked Sendable {
 }
 
 final class WorkspacePool: Sendable {
-    private let free = Mutex<[Workspace]>([])
+    private let free = LockedValue<[Workspace]>([])
 
     func with<R>(_ body: (Workspace) -> R) -> R {
         let workspace = free.withLock { $0.popLast() } ?? Workspace()

@@ -1,5 +1,5 @@
 // Album's C kernels: CPU feature detection, OpenBLAS core-type selection, and the element-wise hot loops
-// (built with -O3 and per-CPU clones; Swift's default x86-64 target has no FMA).
+// (built with -O3 in per-ISA variants chosen once at first use; Swift's default x86-64 target has no FMA).
 #ifndef ALBUM_CKERNELS_H
 #define ALBUM_CKERNELS_H
 
@@ -49,6 +49,25 @@ void album_log_softmax(float *out, const float *in, size_t count);
 
 /// Index of the first maximum (torch.argmax semantics).
 size_t album_argmax(const float *row, size_t count);
+
+/// One instruction-set variant of the element-wise kernels above (same contracts as the album_* functions).
+typedef struct album_elementwise_kernels {
+    const char *name;  ///< "avx512", "avx2" or "portable"
+    void (*rmsnorm)(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps);
+    void (*softmax_bias)(float *row, const float *bias, size_t valid, size_t total);
+    void (*activation_inplace)(float *x, size_t count, album_activation act);
+    void (*gated_activation)(float *out, const float *in, size_t rows, size_t width, album_activation act);
+    void (*add)(float *out, const float *a, size_t count);
+    float (*logsumexp)(const float *row, size_t count);
+    void (*log_softmax)(float *out, const float *in, size_t count);
+} album_elementwise_kernels;
+
+/// The variant the album_* element-wise functions run on this CPU (chosen once, thread-safely, at first use).
+const album_elementwise_kernels *album_elementwise_active(void);
+
+/// The variants this CPU can run, best first, written to out[0..<min(count, capacity)]; returns count (1 to 3).
+/// For tests that hold every variant to the naive twins, not just the one this CPU picks.
+size_t album_elementwise_available(const album_elementwise_kernels **out, size_t capacity);
 
 // MARK: Small-M products for decode steps (smallm.c). Row-major; every weight is read once per call.
 
