@@ -6,8 +6,8 @@ import Foundation
 import Testing
 
 actor SwapLog {
-    var sourceOfVersion: [String: String] = [:]
-    func record(version: String, source: String) { sourceOfVersion[version] = source }
+    var promptSourceByVersion: [String: String] = [:]
+    func record(version: String, source: String) { promptSourceByVersion[version] = source }
 }
 
 @Suite struct HotSwapTests {
@@ -50,7 +50,7 @@ actor SwapLog {
         }
         _ = removedAt
         let solo = try makeEngine(rows: 1)
-        let versions = await log.sourceOfVersion
+        let versions = await log.promptSourceByVersion
         #expect(versions.count == 9, "every install gets a new version: \(versions)")
         var seenVersions: Set<String> = []
         var removedFailures = 0
