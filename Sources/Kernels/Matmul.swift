@@ -144,20 +144,4 @@ public enum Matmul {
             gemm(m: m, n: n, k: k, a: x, lda: k, b: w.data, ldb: n, c: out, ldc: n, alpha: alpha, beta: beta)
         }
     }
-
-    /// out (M, N) = alpha · x (M, K) · tableᵀ for a (N, K) table (an embedding used as the LM head).
-    public static func linearTransposed(
-        _ x: UnsafePointer<Float>, rows m: Int, table: Tensor,
-        into out: UnsafeMutablePointer<Float>, alpha: Float = 1
-    ) {
-        precondition(table.rank == 2, "table must be (N, K), got \(table.shape)")
-        let n = table.shape[0], k = table.shape[1]
-        if m <= gemvRows {
-            for r in 0..<m {
-                gemv(rows: n, columns: k, a: table.data, lda: k, transposed: false, x: x + r * k, y: out + r * n, alpha: alpha)
-            }
-        } else {
-            gemm(m: m, n: n, k: k, a: x, lda: k, b: table.data, ldb: k, transposedB: true, c: out, ldc: n, alpha: alpha)
-        }
-    }
 }

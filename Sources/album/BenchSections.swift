@@ -54,7 +54,7 @@ struct EncoderSection: BenchSection {
         let model = context.model
         var lines = ["| batch | tokens | ms / batch | tokens/s | requests/s |", "|---:|---:|---:|---:|---:|"]
         for batch in context.batchSizes {
-            let inputs = (0..<batch).map { b in model.embed(BenchInputs.ids(length: context.length, seed: b, model: model)) }
+            let inputs = BenchInputs.embeddings(batch: batch, context: context)
             let seconds = BenchTimer.best(repeats: context.repeats) { _ = model.encode(inputs) }
             let tokens = batch * context.length
             lines.append("| \(batch) | \(tokens) | \(BenchTimer.format(seconds * 1e3)) | "
@@ -70,7 +70,7 @@ struct DecoderSection: BenchSection {
         let model = context.model
         var lines = ["| batch | ms / step | steps/s | tokens/s |", "|---:|---:|---:|---:|"]
         for batch in context.batchSizes {
-            let encoded = model.encode((0..<batch).map { model.embed(BenchInputs.ids(length: context.length, seed: $0, model: model)) })
+            let encoded = model.encode(BenchInputs.embeddings(batch: batch, context: context))
             let seconds = BenchTimer.best(repeats: context.repeats) {
                 let sequences = encoded.map { model.startDecoding($0, maxNewTokens: context.steps) }
                 for _ in 0..<context.steps { model.decodeStep(sequences, minNewTokens: context.steps) }
@@ -87,5 +87,10 @@ enum BenchInputs {
     static func ids(length: Int, seed: Int, model: T5Model) -> [Int32] {
         let vocab = model.config.vocabSize
         return (0..<length).map { i in i == length - 1 ? 1 : Int32(2 + (i * 7919 + seed * 104_729) % (vocab - 2)) }
+    }
+
+    /// Encoder inputs of one benchmark batch: `batch` rows of `context.length` embedded tokens, each (L, d).
+    static func embeddings(batch: Int, context: BenchContext) -> [Tensor] {
+        (0..<batch).map { context.model.embed(ids(length: context.length, seed: $0, model: context.model)) }
     }
 }

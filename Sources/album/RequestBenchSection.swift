@@ -11,9 +11,9 @@ struct RequestSection: BenchSection {
         let model = context.model
         var lines = ["| batch | tokens in | ms / batch | ms / sequence | sequences/s |", "|---:|---:|---:|---:|---:|"]
         for batch in Set(context.batchSizes + [1, 8]).sorted() {
-            let ids = (0..<batch).map { BenchInputs.ids(length: context.length, seed: $0, model: model) }
             let seconds = BenchTimer.best(repeats: context.repeats) {
-                let encoded = model.encode(ids.map { model.embed($0) })
+                // Embedding lookup is part of a request, so it is timed too.
+                let encoded = model.encode(BenchInputs.embeddings(batch: batch, context: context))
                 let sequences = encoded.map { model.startDecoding($0, maxNewTokens: steps) }
                 for _ in 0..<steps { model.decodeStep(sequences, minNewTokens: steps) }
             }

@@ -20,17 +20,6 @@ import TestSupport
         #expect(doubled.passed, "\(doubled)")
     }
 
-    @Test(arguments: [(1, 32, 320), (5, 48, 256)])
-    func linearTransposedMatchesNaive(m: Int, k: Int, n: Int) {
-        var rng = Rng(state: UInt64(m + k * n))
-        let x = rng.floats(m * k), table = rng.floats(n * k)
-        let xt = Tensor(shape: [m, k], values: x), tt = Tensor(shape: [n, k], values: table), out = Tensor(zeros: [m, n])
-        Matmul.linearTransposed(xt.data, rows: m, table: tt, into: out.data, alpha: 0.25)
-        let expected = Naive.matmul(x, table, m: m, n: n, k: k, transposedB: true).map { $0 * 0.25 }
-        let report = Closeness("lm head \(m)x\(k)x\(n)", got: out.array, expected: expected, maxAbs: 1e-5, nmse: 1e-7)
-        #expect(report.passed, "\(report)")
-    }
-
     @Test func stridedGemmOnHeadSlices() {
         // Q·Kᵀ of one head taken from a fused (L, 3·inner) QKV buffer, as attention does it.
         var rng = Rng(state: 5)

@@ -17,18 +17,34 @@ struct ToyCodec: TextCodec {
     var eosID: Int32 { 1 }
 }
 
-@Suite struct LiveServerTests {
-    @Test func realEngineOverARealSocket() async throws {
+/// The real engine on the prompt fixtures' model, over a private copy of their tasks directory (the caller removes it).
+enum LiveFixture {
+    static let logger: Logger = {
+        var logger = Logger(label: "live")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static func engine(metrics: ServerMetrics, configuration: EngineConfiguration = EngineConfiguration()) throws
+        -> (Engine<T5Backend>, tasks: URL)
+    {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let tasks = FileManager.default.temporaryDirectory.appendingPathComponent("album-live-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: root.appendingPathComponent("Tests/Fixtures/prompts/tasks"), to: tasks)
-        let metrics = ServerMetrics()
-        var logger = Logger(label: "live")
-        logger.logLevel = .warning
         let engine = try EngineLoader.load(
             modelDirectory: root.appendingPathComponent("Tests/Fixtures/prompts/model"), tasksDirectory: tasks,
-            codec: ToyCodec(), metricsFactory: metrics.factory, logger: logger)
+            codec: ToyCodec(), configuration: configuration, metricsFactory: metrics.factory, logger: logger)
+        return (engine, tasks)
+    }
+}
+
+@Suite struct LiveServerTests {
+    @Test func realEngineOverARealSocket() async throws {
+        let metrics = ServerMetrics()
+        let (engine, tasks) = try LiveFixture.engine(metrics: metrics)
+        let logger = LiveFixture.logger
+        defer { try? FileManager.default.removeItem(at: tasks) }
         engine.start()
         let expected = try await engine.generate(GenerateJob(task: "peft-pt", input: TaskInput(text: "hello"), maxNewTokens: 5))
         let expectedClass = try await engine.classify(ClassifyJob(task: "static-a", input: TaskInput(fields: ["premise": "a", "hypothesis": "b"])))
@@ -84,18 +100,12 @@ func openRawRequest(port: Int, _ request: String) throws -> Int32 {
 @Suite struct DisconnectTests {
     /// A client that disconnects while its request waits in the queue frees its place: the request is cancelled.
     @Test func clientDisconnectCancelsItsQueuedRequest() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let tasks = FileManager.default.temporaryDirectory.appendingPathComponent("album-live-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: root.appendingPathComponent("Tests/Fixtures/prompts/tasks"), to: tasks)
         let metrics = ServerMetrics()
-        var logger = Logger(label: "live")
-        logger.logLevel = .warning
         // A 30 s batching window keeps a lone request queued.
-        let engine = try EngineLoader.load(
-            modelDirectory: root.appendingPathComponent("Tests/Fixtures/prompts/model"), tasksDirectory: tasks,
-            codec: ToyCodec(), configuration: EngineConfiguration(policy: .init(maxBatchRows: 8, maxWait: .seconds(30))),
-            metricsFactory: metrics.factory, logger: logger)
+        let (engine, tasks) = try LiveFixture.engine(
+            metrics: metrics, configuration: EngineConfiguration(policy: .init(maxBatchRows: 8, maxWait: .seconds(30))))
+        let logger = LiveFixture.logger
+        defer { try? FileManager.default.removeItem(at: tasks) }
         engine.start()
         let app = buildApplication(service: engine, configuration: ServerConfiguration(port: 0), metrics: metrics,
                                    logger: logger)
