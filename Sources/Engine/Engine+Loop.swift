@@ -9,7 +9,9 @@ import Scheduling
 extension Engine {
     /// Body of the model thread.
     func runLoop() {
-        while let (step, admitted, decoding) = nextStep() {
+        while true {
+            configuration.iterationGate?.pass()
+            guard let (step, admitted, decoding) = nextStep() else { break }
             let results = runIteration(admitted: admitted, decoding: decoding)
             complete(step: step, results: results)
         }
@@ -28,7 +30,7 @@ extension Engine {
         defer { condition.unlock() }
         while true {
             if threadState == .stopping && scheduler.isIdle { return nil }
-            let now = ContinuousClock.now
+            let now = configuration.clock()
             let step = scheduler.schedule(now: now)
             for id in step.expired {
                 if let job = jobs.removeValue(forKey: id) {
@@ -58,6 +60,7 @@ extension Engine {
                 }
                 return (step, step.admitted.map { jobs[$0.id]! }, step.decoding.map { jobs[$0]! })
             }
+            configuration.iterationGate?.noteIdle()
             if let wake = scheduler.nextWakeUp() {
                 let delay = now.duration(to: wake)
                 let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18

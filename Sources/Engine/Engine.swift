@@ -65,6 +65,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
 
     /// Refuses new requests, lets queued and running ones finish, then stops the model thread.
     public func shutdown() async {
+        configuration.iterationGate?.openFully()  // draining runs whatever is left
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             scheduler.beginDrain()
@@ -191,7 +192,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
                 let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, wantsAttention: wantsAttention,
                                        timeout: timeout, continuation: continuation)
-                let now = ContinuousClock.now
+                let now = configuration.clock()
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
                                              kind: job.kind, arrival: now, deadline: now.advanced(by: timeout))
                 condition.lock()

@@ -23,10 +23,15 @@ public struct EngineConfiguration: Sendable {
     public var defaultTimeout: Duration
     /// Seconds clients are told to wait after a full queue.
     public var retryAfterSeconds: Int
+    /// The time arrivals and deadlines are measured in; tests inject a manual clock.
+    public var clock: @Sendable () -> ContinuousClock.Instant
+    /// When set, the model thread passes this gate once per iteration (tests use it to order the queue).
+    public var iterationGate: IterationGate?
 
     public init(policy: BatchPolicy = BatchPolicy(), maxInputTokens: Int = 512, overflow: OverflowPolicy = .reject,
                 maxNewTokensLimit: Int = 256, maxBeams: Int = 8, defaultTimeout: Duration = .seconds(30),
-                retryAfterSeconds: Int = 1) {
+                retryAfterSeconds: Int = 1, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                iterationGate: IterationGate? = nil) {
         self.policy = policy
         self.maxInputTokens = maxInputTokens
         self.overflow = overflow
@@ -34,5 +39,7 @@ public struct EngineConfiguration: Sendable {
         self.maxBeams = maxBeams
         self.defaultTimeout = defaultTimeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.clock = clock
+        self.iterationGate = iterationGate
     }
 }
