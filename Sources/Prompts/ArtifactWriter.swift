@@ -13,8 +13,11 @@ enum ArtifactWriter {
         }
     }
 
-    /// Atomically writes `data` to `url`.
-    static func writeFile(_ data: Data, to url: URL) throws(PromptsError) {
-        do { try AtomicFile.write(data, to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
+    /// Atomically writes `data` to `url` through `files`.
+    static func writeFile(_ data: Data, to url: URL,
+                          using files: any FileOperations = SystemFileOperations()) throws(PromptsError) {
+        do { try AtomicFile.write(data, to: url, using: files) } catch {
+            throw .writeFailed(path: url.path, reason: error.description)
+        }
     }
 }

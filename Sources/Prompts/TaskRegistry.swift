@@ -3,6 +3,7 @@
 // published as a new immutable TaskSnapshot; batches pin the snapshot they started with.
 import Foundation
 import Kernels
+import SafeTensors
 
 /// A directory entry that failed to load (it is skipped; any valid older revision of the same name is served).
 public struct LoadIssue: Sendable, CustomStringConvertible {
@@ -24,9 +25,14 @@ public actor TaskRegistry {
     /// reported in `issues`; for each name the highest revision that validates is served.
     /// - Throws: `PromptsError.unreadable` when the directory itself cannot be listed.
     public init(directory: URL, model: BaseModelInfo) throws(PromptsError) {
+        try self.init(directory: directory, model: model, files: SystemFileOperations())
+    }
+
+    /// `init(directory:model:)` with every change to the directory made through `files` (tests inject failures).
+    package init(directory: URL, model: BaseModelInfo, files: any FileOperations) throws(PromptsError) {
         self.directory = directory
         self.model = model
-        store = TaskStore(directory: directory)
+        store = TaskStore(directory: directory, files: files)
         store.cleanScratch()
         let (entries, invalid) = try store.scan()
         var issues = invalid.map { LoadIssue(entry: $0, error: .invalidName($0, reason: "not a valid task directory name")) }
@@ -105,15 +111,15 @@ public actor TaskRegistry {
     public func put(name: String, files: [String: Data]) throws(PromptsError) -> LoadedArtifact {
         try TaskStore.validate(name: name)
         let staging = store.scratch.appendingPathComponent("upload-\(name).\(UInt32.random(in: 0...UInt32.max))")
-        do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
+        do { try store.files.createDirectory(staging.path) } catch {
             throw .writeFailed(path: staging.path, reason: error.localizedDescription)
         }
-        defer { try? FileManager.default.removeItem(at: staging) }
+        defer { try? store.files.removeItem(staging.path) }
         for (file, data) in files {
             guard !file.isEmpty, !file.contains("/"), !file.hasPrefix(".") else {
                 throw .badManifest(path: file, reason: "upload file names must be plain names")
             }
-            try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file))
+            try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file), using: store.files)
         }
         do { return try put(name: name, from: staging) } catch {
             throw error.replacingPathPrefix(staging.path, with: "upload")

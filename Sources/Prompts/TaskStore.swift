@@ -4,11 +4,15 @@
 //   .album-tmp/    partial uploads and trash; emptied at start-up
 // A new revision is written into .album-tmp (every file fsynced), then renamed into place in one step, then the older
 // revisions are removed. A crash at any point leaves the previous revision (or the complete new one) intact, and the
-// loader takes the highest revision that validates.
+// loader takes the highest revision that validates. Every write, fsync, rename and removal goes through
+// `FileOperations` (the real file system in production; tests fail each step in turn).
 import Foundation
+import SafeTensors
 
 struct TaskStore {
     let directory: URL
+    /// The calls that change the directory.
+    var files: any FileOperations = SystemFileOperations()
     var scratch: URL { directory.appendingPathComponent(".album-tmp") }
 
     /// A directory entry holding one revision of one artifact.
@@ -56,59 +60,65 @@ struct TaskStore {
 
     /// Empties the scratch directory (left-overs of interrupted uploads and removals).
     func cleanScratch() {
-        try? FileManager.default.removeItem(at: scratch)
+        try? files.removeItem(scratch.path)
     }
 
     /// Copies the regular files of `staging` into a new revision directory, crash-safely; returns its URL.
+    /// The rename of the finished revision into place is the commit: any failure before it leaves the directory as
+    /// it was (apart from scratch), so the previous revision stays the one served.
     func write(name: String, revision: Int, from staging: URL) throws(PromptsError) -> URL {
         let fm = FileManager.default
         let partial = scratch.appendingPathComponent("\(name)@\(revision).\(UInt32.random(in: 0...UInt32.max))")
-        do { try fm.createDirectory(at: partial, withIntermediateDirectories: true) } catch {
+        do { try files.createDirectory(partial.path) } catch {
             throw .writeFailed(path: partial.path, reason: error.localizedDescription)
         }
-        let files: [String]
-        do { files = try fm.contentsOfDirectory(atPath: staging.path) } catch {
+        let sources: [String]
+        do { sources = try fm.contentsOfDirectory(atPath: staging.path) } catch {
             throw .unreadable(path: staging.path, reason: error.localizedDescription)
         }
-        for file in files where !file.hasPrefix(".") {
-            let source = staging.appendingPathComponent(file)
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: source.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let data: Data
-            do { data = try Data(contentsOf: source) } catch { throw .unreadable(path: source.path, reason: error.localizedDescription) }
-            try ArtifactWriter.writeFile(data, to: partial.appendingPathComponent(file))
-        }
         let final = directory.appendingPathComponent("\(name)@\(revision)")
-        syncDirectory(partial.path)
-        guard rename(partial.path, final.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? fm.removeItem(at: partial)
-            throw .writeFailed(path: final.path, reason: reason)
+        do throws(PromptsError) {
+            for file in sources where !file.hasPrefix(".") {
+                let source = staging.appendingPathComponent(file)
+                var isDirectory: ObjCBool = false
+                guard fm.fileExists(atPath: source.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                let data: Data
+                do { data = try Data(contentsOf: source) } catch {
+                    throw .unreadable(path: source.path, reason: error.localizedDescription)
+                }
+                try ArtifactWriter.writeFile(data, to: partial.appendingPathComponent(file), using: files)
+            }
+            // The revision's file entries must be durable before it is renamed into place.
+            guard AtomicFile.syncDirectory(partial.path, using: files) else {
+                throw .writeFailed(path: partial.path, reason: "directory fsync: \(String(cString: strerror(errno)))")
+            }
+            guard files.rename(partial.path, final.path) == 0 else {
+                throw .writeFailed(path: final.path, reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            try? files.removeItem(partial.path)
+            throw error
         }
-        syncDirectory(directory.path)
+        // Committed: a failure from here on cannot undo the rename, and a restart serves the new revision.
+        _ = AtomicFile.syncDirectory(directory.path, using: files)
         return final
     }
 
     /// Moves `entries` out of the tasks directory (one atomic rename each, in the given order), then deletes them.
+    /// A failure part-way leaves the later entries in place.
     func discard(_ entries: [Entry]) throws(PromptsError) {
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: scratch, withIntermediateDirectories: true) } catch {
+        do { try files.createDirectory(scratch.path) } catch {
             throw .writeFailed(path: scratch.path, reason: error.localizedDescription)
         }
         var moved: [URL] = []
         for entry in entries {
             let trash = scratch.appendingPathComponent("trash-\(entry.url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max))")
-            guard rename(entry.url.path, trash.path) == 0 else {
+            guard files.rename(entry.url.path, trash.path) == 0 else {
                 throw .writeFailed(path: entry.url.path, reason: String(cString: strerror(errno)))
             }
             moved.append(trash)
         }
-        syncDirectory(directory.path)
-        for url in moved { try? fm.removeItem(at: url) }
-    }
-
-    private func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        _ = AtomicFile.syncDirectory(directory.path, using: files)
+        for url in moved { try? files.removeItem(url.path) }
     }
 }
