@@ -74,7 +74,7 @@ if !modelOnly {
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Prompts", "T5", "Scheduling", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "ServerAPI", "Engine", "TestSupport",
+            "Server", "ServerAPI", "Engine", "Prompts", "Kernels", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

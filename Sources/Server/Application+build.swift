@@ -1,8 +1,9 @@
-// Builds the Hummingbird application: router, middleware, controllers, and the engine as a lifecycle service so
-// that SIGTERM first stops the HTTP server (in-flight requests finish), then drains the engine.
+// Builds the Hummingbird application (router, middleware, controllers) and the service group `album serve` runs, in
+// which SIGTERM first drains the engine (readiness fails, in-flight requests finish), then stops the HTTP server.
 import Engine
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The router with every Album route. Exposed separately so tests can drive it without a socket.
@@ -29,13 +30,31 @@ public func buildRouter(service: any InferenceService, configuration: ServerConf
 
 /// The application serving `service` on `configuration.host:port`.
 /// - Parameters:
-///   - services: lifecycle services to run beside the server (the engine); they shut down after it.
+///   - services: lifecycle services to run beside the server; they shut down after it. `album serve` passes none and
+///     runs the engine through `makeServiceGroup`, which drains the engine first.
+///   - onServerRunning: called with the listening channel once the server accepts connections (its local address
+///     holds the port when `configuration.port` is 0).
 public func buildApplication(service: any InferenceService, configuration: ServerConfiguration,
-                             metrics: ServerMetrics, services: [any Service] = [],
-                             logger: Logger) -> some ApplicationProtocol {
+                             metrics: ServerMetrics, services: [any Service] = [], logger: Logger,
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    -> some ApplicationProtocol
+{
     Application(
         router: buildRouter(service: service, configuration: configuration, metrics: metrics),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "album"),
         services: services,
+        onServerRunning: onServerRunning,
         logger: logger)
+}
+
+/// What `album serve` runs: the HTTP application and the engine. Graceful shutdown (SIGTERM or SIGINT when
+/// `handlesSignals`, or `triggerGracefulShutdown()`) drains the engine first: `/readyz` answers 503 and new inference
+/// requests get 503 `shutting_down` while queued and running requests finish. Then the HTTP server stops listening,
+/// writes its last responses and closes; `run()` returns once both have stopped. (A service group shuts its services
+/// down in reverse order, hence the engine comes last.)
+public func makeServiceGroup(application: some ApplicationProtocol, engine: any Service, logger: Logger,
+                             handlesSignals: Bool = true) -> ServiceGroup {
+    ServiceGroup(configuration: .init(
+        services: [application, engine], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+        logger: logger))
 }

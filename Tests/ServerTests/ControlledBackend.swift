@@ -1,0 +1,73 @@
+// A model backend for server tests: the real fixture T5 (`T5Backend`) behind two switches. `hold()` stops the model
+// thread at the start of the next encoder pass until `release()`, so a request stays in flight for as long as a test
+// needs (a drain, a disconnect) without timing; `failEncoderPasses` makes encoder passes throw (HTTP 500).
+import Engine
+import Foundation
+import Kernels
+import Testing
+
+final class ControlledBackend: ModelBackend, @unchecked Sendable {
+    typealias Encoded = T5Backend.Encoded
+    typealias Sequence = T5Backend.Sequence
+
+    let base: T5Backend
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var holding = false
+    private var isHeld = false
+    private var failing = false
+
+    init(base: T5Backend) { self.base = base }
+
+    /// The next encoder pass waits until `release()`.
+    func hold() { condition.withLock { holding = true } }
+
+    /// Lets a held encoder pass (and later ones) run.
+    func release() {
+        condition.withLock {
+            holding = false
+            condition.broadcast()
+        }
+    }
+
+    /// Makes every encoder pass from now on throw.
+    func failEncoderPasses() { condition.withLock { failing = true } }
+
+    /// Waits until the model thread is held inside an encoder pass; fails after `timeout`.
+    func waitUntilHeld(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !condition.withLock({ isHeld }) {
+            try #require(ContinuousClock.now < deadline, "the model thread never reached the held encoder pass")
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    var dModel: Int { base.dModel }
+    var modelDescription: String { base.modelDescription }
+    var packsEncoderRows: Bool { base.packsEncoderRows }
+    func embed(_ ids: [Int32]) -> Tensor { base.embed(ids) }  // (n, d)
+
+    func encode(_ inputs: [Tensor]) throws -> [Encoded] {
+        let fail = condition.withLock {
+            while holding {
+                isHeld = true
+                condition.wait()
+            }
+            isHeld = false
+            return failing
+        }
+        if fail { throw POSIXError(.EIO) }
+        return try base.encode(inputs)
+    }
+
+    func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence {
+        base.startDecoding(encoded, maxNewTokens: maxNewTokens)
+    }
+    func decodeStep(_ sequences: [Sequence]) throws { try base.decodeStep(sequences) }
+    func tokens(of sequence: Sequence) -> [Int32] { base.tokens(of: sequence) }
+    func finishReason(of sequence: Sequence) -> FinishReason? { base.finishReason(of: sequence) }
+    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason) {
+        try base.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens)
+    }
+    func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]] { try base.score(items) }
+}
