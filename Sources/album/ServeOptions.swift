@@ -1,0 +1,87 @@
+// The options of `album serve` and how each is resolved: the flag when given, else its ALBUM_* environment variable,
+// else the default. Plain values only (no server types), so this file builds in the model-only variant and the
+// precedence is testable without starting a server.
+import ArgumentParser
+
+struct ServeOptions: ParsableArguments {
+    @Option(help: "Model directory (config.json, model.safetensors, tokenizer). Default: models/default.")
+    var model: String?
+    @Option(help: "Tasks directory (Album task folders and PEFT adapter folders). Default: models/tasks.")
+    var tasks: String?
+    @Option(help: "Address to listen on. Default: 127.0.0.1.")
+    var host: String?
+    @Option(help: "Port. Default: 8080.")
+    var port: Int?
+    @Option(help: "OpenBLAS threads for the model thread. Default: 1 per core, at most 2.")
+    var threads: Int?
+    @Option(name: .customLong("max-batch-rows"), help: "Most sequences running at once. Default: 16.")
+    var maxBatchRows: Int?
+    @Option(name: .customLong("max-batch-tokens"), help: "Most encoder positions per encoder pass. Default: 4096.")
+    var maxBatchTokens: Int?
+    @Option(name: .customLong("max-wait-ms"), help: "Longest wait for a partial batch when idle. Default: 0 (run at once; newcomers join at the next iteration).")
+    var maxWaitMs: Int?
+    @Option(name: .customLong("queue-size"), help: "Most waiting requests before 503. Default: 256.")
+    var queueSize: Int?
+    @Option(name: .customLong("timeout-ms"), help: "Request deadline before 504. Default: 30000.")
+    var timeoutMs: Int?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest JSON body. Default: 1048576.")
+    var maxBodyBytes: Int?
+    @Option(name: .customLong("max-batch-items"), help: "Most items in /v1/batch. Default: 64.")
+    var maxBatchItems: Int?
+    @Option(name: .customLong("max-input-tokens"), help: "Input token limit for tasks that set none. Default: 512.")
+    var maxInputTokens: Int?
+    @Option(help: "Inputs over the limit: reject (422) or truncate. Default: reject.")
+    var overflow: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Default: info.")
+    var logLevel: String?
+
+    /// Every setting of `album serve`, resolved.
+    struct Settings: Equatable {
+        var model = "models/default"
+        var tasks = "models/tasks"
+        var host = "127.0.0.1"
+        var port = 8080
+        var threads: Int
+        var maxBatchRows = 16
+        var maxBatchTokens = 4096
+        var maxWaitMs = 0
+        var queueSize = 256
+        var timeoutMs = 30_000
+        var maxBodyBytes = 1 << 20
+        var maxBatchItems = 64
+        var maxInputTokens = 512
+        var overflow = "reject"
+        var logLevel = "info"
+    }
+
+    /// Flag, else environment variable, else default.
+    /// - Parameters:
+    ///   - environment: the process environment (`ProcessInfo.processInfo.environment`).
+    ///   - cores: active processor count, for the default thread count.
+    /// - Throws: `ValidationError` naming the variable when an environment value does not parse.
+    func resolved(environment: [String: String], cores: Int) throws -> Settings {
+        func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ fallback: T) throws -> T {
+            if let flag { return flag }
+            if let raw = environment[name] {
+                guard let value = T(raw) else { throw ValidationError("\(name)=\(raw) is not a valid value") }
+                return value
+            }
+            return fallback
+        }
+        let d = Settings(threads: min(2, cores))
+        return Settings(
+            model: try setting(model, "ALBUM_MODEL", d.model), tasks: try setting(tasks, "ALBUM_TASKS", d.tasks),
+            host: try setting(host, "ALBUM_HOST", d.host), port: try setting(port, "ALBUM_PORT", d.port),
+            threads: try setting(threads, "ALBUM_THREADS", d.threads),
+            maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", d.maxBatchRows),
+            maxBatchTokens: try setting(maxBatchTokens, "ALBUM_MAX_BATCH_TOKENS", d.maxBatchTokens),
+            maxWaitMs: try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", d.maxWaitMs),
+            queueSize: try setting(queueSize, "ALBUM_QUEUE_SIZE", d.queueSize),
+            timeoutMs: try setting(timeoutMs, "ALBUM_TIMEOUT_MS", d.timeoutMs),
+            maxBodyBytes: try setting(maxBodyBytes, "ALBUM_MAX_BODY_BYTES", d.maxBodyBytes),
+            maxBatchItems: try setting(maxBatchItems, "ALBUM_MAX_BATCH_ITEMS", d.maxBatchItems),
+            maxInputTokens: try setting(maxInputTokens, "ALBUM_MAX_INPUT_TOKENS", d.maxInputTokens),
+            overflow: try setting(overflow, "ALBUM_OVERFLOW", d.overflow),
+            logLevel: try setting(logLevel, "ALBUM_LOG_LEVEL", d.logLevel))
+    }
+}
