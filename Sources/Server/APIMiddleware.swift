@@ -10,7 +10,8 @@ import ServerAPI
 struct APIMiddleware: RouterMiddleware {
     typealias Context = AlbumRequestContext
     let metrics: ServerMetrics
-    /// Route patterns by method (`:param` matches one segment), to answer 405 rather than 404 for a known path.
+    /// Route patterns by method (a `{param}` or `:param` segment matches any one segment), to answer 405 rather than
+    /// 404 for a known path.
     let routes: [(method: HTTPRequest.Method, segments: [Substring])]
 
     init(metrics: ServerMetrics, routes: [(HTTPRequest.Method, String)]) {
@@ -18,13 +19,18 @@ struct APIMiddleware: RouterMiddleware {
         self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
     }
 
-    /// Methods that have a route for `path`.
+    /// Methods that have a route for `path`, sorted by name (the router lists them in no fixed order).
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
         return routes.filter { route in
             route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
-        }.map(\.method)
+                && zip(route.segments, segments).allSatisfy { Self.isParameter($0) || $0 == $1 }
+        }.map(\.method).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Hummingbird describes a captured segment as `{name}`; `:name` is how routes are written.
+    static func isParameter(_ segment: Substring) -> Bool {
+        segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}"))
     }
 
     func handle(_ request: Request, context: Context,
