@@ -32,8 +32,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads per call.")
     var threads: Int?
 
+    @Option(name: .customLong("tokenizer-mb"), help: "Size of the tokenizer benchmark's text in MB.")
+    var tokenizerMegabytes: Double = 2
+
     func validate() throws {
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
+        guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
         guard Self.parseBatchSizes(batchSizes) != nil else { throw ValidationError("--batch-sizes: comma-separated integers ≥ 1") }
         guard Self.randomShapes[shape] != nil else {
             throw ValidationError("--shape must be one of \(Self.randomShapes.keys.sorted().joined(separator: ", "))")
@@ -52,7 +56,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let context = BenchContext(model: t5, modelLabel: label, modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                    length: length,
-                                   batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats)
+                                   batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
+                                   tokenizerMegabytes: tokenizerMegabytes)
         print("# album bench\n")
         for section in BenchSections.all {
             print("## \(section.title)\n")

@@ -17,6 +17,8 @@ struct BenchContext {
     let steps: Int
     /// Best-of-N repetitions.
     let repeats: Int
+    /// Size of the tokenizer benchmark's text in MB.
+    let tokenizerMegabytes: Double
 }
 
 protocol BenchSection: Sendable {

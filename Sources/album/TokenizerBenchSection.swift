@@ -12,7 +12,8 @@ struct TokenizerSection: BenchSection {
             return ["(skipped: no tokenizer.json or spiece.model in the model directory or models/default)"]
         }
         let tokenizer = try Tokenizer.load(directory: directory)
-        let report = try TokenizerBench.run(tokenizer: tokenizer, directory: directory, megabytes: 2)
+        let report = try TokenizerBench.run(tokenizer: tokenizer, directory: directory,
+                                            megabytes: context.tokenizerMegabytes, repeats: context.repeats)
         return ["tokenizer: \(directory.path)", ""] + report.markdown.split(separator: "\n").map(String.init)
     }
 

@@ -1,0 +1,38 @@
+// `album bench` on the bundled tiny model with the smallest workload: every section is printed with rows for the
+// requested batch sizes and workload, and the measured rates are positive.
+import Foundation
+import Testing
+
+@Suite struct BenchCommandTests {
+    @Test func benchPrintsEverySectionForTheRequestedWorkload() throws {
+        let result = try CLIRunner.run(["bench", "--model", "models/default", "--length", "8", "--batch-sizes", "1,2",
+                                        "--steps", "2", "--repeats", "1", "--tokenizer-mb", "0.01"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "# album bench")
+        let titles = lines.filter { $0.hasPrefix("## ") }
+        #expect(titles.count == 6, "sections: \(titles)")
+        for title in ["## Machine", "## sgemm on T5 shapes", "## Encoder", "## Greedy decode steps", "## Whole requests",
+                      "## Tokenizer throughput"] {
+            #expect(titles.contains { $0.hasPrefix(title) }, "missing \(title)")
+        }
+        #expect(lines.contains { $0.hasPrefix("- Model: models/default: d_model 64, inner 64, d_ff 128, layers 2/2, vocab 447, ")
+            && $0.hasSuffix(" parameters") })
+        #expect(lines.contains("- Workload: 8 encoder tokens per request, 2 decode steps, best of 1"))
+
+        // Encoder: one row per batch size, tokens = batch × length, positive rates.
+        for (batch, tokens) in [(1, 8), (2, 16)] {
+            let row = try #require(lines.first { $0.hasPrefix("| \(batch) | \(tokens) |") }, "encoder row for batch \(batch)")
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            // ms / batch may round to 0.0 on a fast machine; the rates may not be 0.
+            #expect(cells.count == 5 && Double(cells[2]) != nil && cells.dropFirst(3).allSatisfy { (Double($0) ?? 0) > 0 },
+                    "row \(row)")
+        }
+        // Whole requests: the requested sizes plus 1 and 8, each with `length` tokens in.
+        for batch in [1, 2, 8] { #expect(lines.contains { $0.hasPrefix("| \(batch) | 8 |") }, "request row for batch \(batch)") }
+        #expect(lines.contains { $0.hasPrefix("| LM head, B=1 | 1 × 64 × 447 |") })
+        #expect(lines.contains { $0.hasPrefix("tokenizer: ") && $0.hasSuffix("models/default") })
+        let tokenizer = try #require(lines.first { $0.hasPrefix("| album (Swift) |") })
+        #expect(tokenizer.contains("| 1 thread, encode() per line |"))
+    }
+}
