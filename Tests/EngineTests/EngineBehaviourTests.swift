@@ -57,10 +57,10 @@ import Testing
         let model = try T5Model.load(directory: fixtureModel)
         let codec = ToyCodec()
         let ids = try codec.encode(try task.formatInput(text: nil, fields: fields))
-        let prompted = PromptBuilder.build([PromptRow(task: task, input: model.embed(ids))])
+        let prompted = PromptBuilder.build([PromptRow(task: task, input: try model.embed(ids))])
         let encoded = model.encode(prompted.map(\.encoderInput))
         let labels = try #require(task.labels)
-        let expected = model.score([(encoded[0], try labels.map { try codec.encode($0) })])[0]
+        let expected = try model.score([(encoded[0], try labels.map { try codec.encode($0) })])[0]
 
         #expect(result.scores.map(\.candidate) == ["entailment", "not_entailment"])
         for (got, want) in zip(result.scores.map(\.logProb), expected) {
