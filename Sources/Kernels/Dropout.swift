@@ -34,7 +34,8 @@ public struct DropoutKey: Sendable, Hashable {
     }
 }
 
-/// out (count) = inp · mask · 1/(1−p) (p a Double, like torch's Python float, so 1/(1−p) rounds as torch's does), the mask drawn for elements offset..<offset+count of the stream `key`.
+/// out (count) = inp · mask · 1/(1−p), the mask drawn for elements offset..<offset+count of the stream `key`;
+/// p is a Double like torch's Python float, so that 1/(1−p) rounds as torch's does.
 /// `out` may alias `inp`. p = 0 copies; p = 1 zeroes. Split work by giving each part its `offset`.
 public func dropoutForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int,
                            probability p: Double, key: DropoutKey, offset: Int = 0) {

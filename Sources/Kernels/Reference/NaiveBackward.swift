@@ -73,7 +73,8 @@ extension Naive {
             let t = Foundation.tanh(c * (v + a * v * v * v))
             return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * a * v * v)
         case .gelu:
-            return 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot())) + v * Foundation.exp(-v * v / 2) / (2 * Double.pi).squareRoot()
+            let pdf = Foundation.exp(-v * v / 2) / (2 * Double.pi).squareRoot()
+            return 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot())) + v * pdf
         case .silu:
             let s = 1 / (1 + Foundation.exp(-v))
             return s * (1 + v * (1 - s))

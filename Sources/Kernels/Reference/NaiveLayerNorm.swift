@@ -33,7 +33,8 @@ extension Naive {
             for i in 0..<dim {
                 var sum = 0.0
                 for j in 0..<dim {
-                    let jacobian = Double(weight[j]) * s * ((i == j ? 1 : 0) - 1 / Double(dim) - xhat[j] * xhat[i] / Double(dim))
+                    let delta: Double = i == j ? 1 : 0
+                    let jacobian = Double(weight[j]) * s * (delta - 1 / Double(dim) - xhat[j] * xhat[i] / Double(dim))
                     sum += Double(dOut[r * dim + j]) * jacobian
                 }
                 dInp[r * dim + i] = Float(sum)
