@@ -1,9 +1,11 @@
 // Adafactor against transformers.optimization.Adafactor over 10 steps on fixed gradients, for a 2-D, a 1-D
 // (unfactored) and a 3-D (batched factors) parameter: the T5X prompt-tuning settings (lr 0.3, decay 0.8, clip 1,
 // no parameter scaling, weight decay 1e-5); relative step with warmup init, parameter scaling and β1; parameter
-// scaling without clipping. Tolerance per step: 1e-5 relative (+1e-6 absolute): Album reduces the row/column means
-// and the RMS norms in Double where torch reduces in float, and the update is normalised by its own RMS, so each
-// step carries a few float ulps more than AdamW's elementwise arithmetic (observed max is reported in the test).
+// scaling without clipping. Tolerance per step: 1e-5 relative (+1e-6 absolute), looser than AdamW's 1e-6: Album
+// reduces the row/column means and the RMS norms in Double where torch reduces in float, the relative step and the
+// parameter scale mix float and double scalars differently, and every step divides by reductions of its own
+// update, so the per-step difference is several float ulps rather than one or two (observed with torch 2.15: at
+// most 2.4e-7 absolute on parameters of order 1).
 import Testing
 import TestSupport
 import Training
