@@ -31,6 +31,8 @@ var targets: [Target] = [
     .target(name: "Prompts", dependencies: ["T5", "Kernels", "SafeTensors"]),
     .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
     .target(name: "TestSupport", dependencies: ["Kernels", "SafeTensors"], path: "Sources/TestSupport"),
+    // The offline trainer's model-independent pieces (optimizers, schedules, datasets); Kernels only for now.
+    .target(name: "Training", dependencies: ["Kernels"]),
 
     // MARK: Tests of the model stack
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
@@ -39,6 +41,7 @@ var targets: [Target] = [
     .testTarget(name: "T5Tests", dependencies: ["T5", "Kernels", "SafeTensors", "Tokenization", "TestSupport"]),
     .testTarget(name: "PromptsTests", dependencies: ["Prompts", "T5", "Kernels", "SafeTensors", "TestSupport"]),
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "TestSupport"]),
 ]
 
 var albumDependencies: [Target.Dependency] = [

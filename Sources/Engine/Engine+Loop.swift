@@ -5,6 +5,7 @@ import Foundation
 import Kernels
 import Prompts
 import Scheduling
+import T5
 
 extension Engine {
     /// Body of the model thread.
@@ -105,11 +106,12 @@ extension Engine {
     /// Encoder pass for newly admitted rows (prompts built per task group), then: greedy rows start decoding,
     /// classification rows are scored in one batched decoder pass, beam rows run their search.
     private func runAdmitted(_ admitted: [Job<Backend>]) throws -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
-        let rows = admitted.map { PromptRow(task: $0.task, input: backend.embed($0.inputIDs)) }  // X_i (n_i, d)
-        let prompted = PromptBuilder.build(rows)  // [P_i ; X_i] (l_i + n_i, d)
-        let encoded = try backend.encode(prompted.map(\.encoderInput))
+        // SPE prompts depend on the input embeddings X_i (n_i, d); the model assembles [P_i ; X_i] itself.
+        let prompts = PromptBuilder.prompts(for: try admitted.map { PromptRow(task: $0.task, input: try backend.embed($0.inputIDs)) })
+        let rows = zip(admitted, prompts).map { EncoderRow(prompt: $1.prompt, tokens: $0.inputIDs) }
+        let encoded = try backend.encode(rows)
         metrics.batchRows.record(admitted.count)
-        let lengths = prompted.map { $0.encoderInput.shape[0] }
+        let lengths = rows.map(\.length)
         let tokens = lengths.reduce(0, +)
         // Positions the encoder computed: packed rows compute exactly `tokens`; padded rows compute rows × longest.
         let computed = backend.packsEncoderRows ? tokens : lengths.count * lengths.max()!
@@ -121,7 +123,7 @@ extension Engine {
         var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
         var scoring: [(job: Job<Backend>, index: Int)] = []
         for (index, job) in admitted.enumerated() {
-            job.attention = prompted[index].albumWeights
+            job.attention = prompts[index].albumWeights
             switch job.work {
             case .greedy(let maxNewTokens):
                 job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens)

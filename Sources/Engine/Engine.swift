@@ -144,7 +144,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             throw EngineError.unsupportedValue(field: "candidates", reason: "has duplicates")
         }
         let targets = try candidates.map { candidate -> [Int32] in
-            do { return try codec.encode(candidate) } catch {
+            do {
+                let ids = try codec.encode(candidate)
+                try backend.validate(ids)
+                return ids
+            } catch {
                 throw EngineError.invalidInput("candidate \(candidate.debugDescription) cannot be tokenized: \(error)")
             }
         }
@@ -168,6 +172,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         var ids: [Int32]
         do { ids = try codec.encode(text) } catch { throw EngineError.invalidInput("cannot tokenize input: \(error)") }
+        do { try backend.validate(ids) } catch { throw EngineError.invalidInput("input: \(error)") }
         let limit = min(task.maxInputTokens ?? configuration.maxInputTokens, configuration.maxInputTokens)
         if ids.count > limit {
             switch configuration.overflow {

@@ -2,6 +2,7 @@
 // the engine's batching loop independent of the model code (CTranslate2's decoding never knows its model).
 // Every `ModelBackend` method is called only from the engine's dedicated model thread.
 import Kernels
+import T5
 
 /// Model operations of one engine iteration. Called from the engine thread only, one call at a time.
 public protocol ModelBackend: AnyObject, Sendable {
@@ -18,10 +19,12 @@ public protocol ModelBackend: AnyObject, Sendable {
     /// True when `encode` packs rows (no padding positions computed); false when it pads every row to the longest.
     /// The engine reports padding waste from this.
     var packsEncoderRows: Bool { get }
-    /// Input embeddings of `ids`, (n, d).
-    func embed(_ ids: [Int32]) -> Tensor
-    /// Encodes packed ragged rows; `inputs[i]` is (l_i + n_i, d). Returns one output per row.
-    func encode(_ inputs: [Tensor]) throws -> [Encoded]
+    /// Throws when `ids` holds an id outside the model's vocabulary (a tokenizer that does not fit the model).
+    func validate(_ ids: [Int32]) throws
+    /// Input embeddings of `ids`, (n, d). Throws for an id outside the vocabulary.
+    func embed(_ ids: [Int32]) throws -> Tensor
+    /// Encodes packed ragged rows `[P_i ; E[X_i]]` (the model assembles them). Returns one output per row.
+    func encode(_ rows: [EncoderRow]) throws -> [Encoded]
     /// Starts greedy decoding of one row.
     func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence
     /// One batched greedy step for every sequence given (none of them finished).

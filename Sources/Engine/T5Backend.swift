@@ -27,8 +27,9 @@ public final class T5Backend: ModelBackend {
     public var dModel: Int { model.config.dModel }
     /// `T5Model.encode` runs GEMMs over ΣL_i packed rows and attention per row: no padding.
     public var packsEncoderRows: Bool { true }
-    public func embed(_ ids: [Int32]) -> Tensor { model.embed(ids) }  // (n, d)
-    public func encode(_ inputs: [Tensor]) throws -> [EncoderOutput] { model.encode(inputs) }
+    public func validate(_ ids: [Int32]) throws { try model.validate(ids: ids) }
+    public func embed(_ ids: [Int32]) throws -> Tensor { try model.embed(ids) }  // (n, d)
+    public func encode(_ rows: [EncoderRow]) throws -> [EncoderOutput] { try model.encode(rows: rows) }
     public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
         model.startDecoding(encoded, maxNewTokens: maxNewTokens)
     }
@@ -43,7 +44,7 @@ public final class T5Backend: ModelBackend {
         return (ids, ids.last == Int32(model.config.eosTokenID) ? .eos : .length)
     }
     public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) throws -> [[Double]] {
-        model.score(items)
+        try model.score(items)
     }
 }
 

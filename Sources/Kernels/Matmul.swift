@@ -85,12 +85,12 @@ public enum Matmul {
         x: UnsafePointer<Float>, ldx: Int,
         w: UnsafePointer<Float>, ldw: Int,
         out: UnsafeMutablePointer<Float>, ldo: Int,
-        alpha: Float = 1, beta: Float = 0
+        alpha: Float = 1, beta: Float = 0, threads: Int = BLAS.threads
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0 && ldx >= k && ldw >= n && ldo >= n, "smallM: bad shape or stride")
-        // Column slices on up to BLAS.threads threads (the caller takes one); each output's arithmetic is the
+        // Column slices on up to `threads` threads (the caller takes one); each output's arithmetic is the
         // same whatever the split, so results stay bit-identical. Small weights stay on the caller.
-        let parts = min(BLAS.threads, k * n / smallMFloatsPerThread, n / 64)
+        let parts = min(threads, k * n / smallMFloatsPerThread, n / 64)
         guard parts > 1 else {
             album_smallm_kn(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta)
             return

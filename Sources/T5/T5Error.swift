@@ -13,6 +13,8 @@ public enum T5Error: Error, CustomStringConvertible, Equatable {
     case unusedTensors([String])
     case conflictingTensors(names: [String], reason: String)
     case invalidTokenID(id: Int32, vocabSize: Int)
+    /// An encoder row or target the model cannot run (empty, or a prompt of the wrong width).
+    case invalidInput(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum T5Error: Error, CustomStringConvertible, Equatable {
                 + (names.count > 8 ? ", …" : "")
         case .conflictingTensors(let names, let reason): "tensors \(names.joined(separator: ", ")) conflict: \(reason)"
         case .invalidTokenID(let id, let vocabSize): "token id \(id) is outside the vocabulary (0..<\(vocabSize))"
+        case .invalidInput(let reason): "invalid model input: \(reason)"
         }
     }
 }

@@ -43,11 +43,15 @@ extension T5Model {
     /// Teacher-forced sum of log-probabilities of each target, ids exactly as given
     /// (decoder input = [start] + target[:-1]). All (request, candidate) pairs run in one batched decoder pass.
     /// An empty target scores 0.
-    public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) -> [[Double]] {
+    /// - Throws: `T5Error.invalidTokenID` for a target id outside the vocabulary.
+    public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) throws(T5Error) -> [[Double]] {
         let start = Int32(config.decoderStartTokenID), vocab = config.vocabSize
         var rows: [(encoded: EncoderOutput, inputs: [Int32])] = []
         for item in items {
-            for target in item.targets { rows.append((item.encoded, target.isEmpty ? [] : [start] + target.dropLast())) }
+            for target in item.targets {
+                try weights.embedding.validate(target)
+                rows.append((item.encoded, target.isEmpty ? [] : [start] + target.dropLast()))
+            }
         }
         let logits = decodeTeacherForced(rows)  // (ΣT, V)
         var row = 0
@@ -55,7 +59,6 @@ extension T5Model {
             item.targets.map { target in
                 var sum = 0.0
                 for id in target {
-                    precondition(id >= 0 && Int(id) < vocab, "target id \(id) outside the vocabulary (0..<\(vocab))")
                     let r = logits.data + row * vocab
                     sum += Double(r[Int(id)] - logSumExp(r, count: vocab))
                     row += 1
@@ -67,7 +70,8 @@ extension T5Model {
 
     /// Per-layer activations of one teacher-forced forward pass, named like HF modules ("encoder.block.0", …,
     /// "encoder.final", "decoder.block.0", …, "decoder.final", "logits"), for parity tests and debugging.
-    public func trace(inputIDs: [Int32], targetIDs: [Int32]) -> [String: Tensor] {
+    /// - Throws: `T5Error.invalidTokenID` for an id outside the vocabulary.
+    public func trace(inputIDs: [Int32], targetIDs: [Int32]) throws(T5Error) -> [String: Tensor] {
         var captured: [String: Tensor] = [:]
         let d = config.dModel
         let record: (String, UnsafePointer<Float>, Int) -> Void = { name, data, rows in
@@ -75,7 +79,8 @@ extension T5Model {
             copy.data.update(from: data, count: rows * d)
             captured[name] = copy
         }
-        let encoded = encode([embed(inputIDs)], trace: record)[0]
+        try validate(ids: targetIDs)
+        let encoded = encode([try embed(inputIDs)], trace: record)[0]
         let inputs = [Int32(config.decoderStartTokenID)] + targetIDs.dropLast()
         captured["logits"] = decodeTeacherForced([(encoded, inputs)], trace: record)
         return captured

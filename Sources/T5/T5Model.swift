@@ -47,34 +47,25 @@ public final class T5Model: @unchecked Sendable {
     public var parameterCount: Int { weights.parameterCount }
 
     /// Whether the checkpoint has its own LM head (T5 v1.1 / flan) rather than reusing the shared embedding.
-    public var hasSeparateLMHead: Bool { weights.lmHead != nil }
+    public var hasSeparateLMHead: Bool { !weights.lmHead.isTied }
 
     /// Raw embedding rows of `ids`, (n, dModel), without any scaling (T5 scales nothing at the input).
-    public func embed(_ ids: [Int32]) -> Tensor {
-        let d = config.dModel
-        let out = Tensor(uninitialized: [ids.count, d])
-        for (row, id) in ids.enumerated() {
-            precondition(id >= 0 && Int(id) < config.vocabSize, "token id \(id) outside the vocabulary (0..<\(config.vocabSize))")
-            (out.data + row * d).update(from: weights.embedding.data + Int(id) * d, count: d)
-        }
+    /// - Throws: `T5Error.invalidTokenID` for an id outside the vocabulary.
+    public func embed(_ ids: [Int32]) throws(T5Error) -> Tensor {
+        try weights.embedding.validate(ids)
+        let out = Tensor(uninitialized: [ids.count, config.dModel])
+        weights.embedding.gather(ids, into: out.data)
         return out
     }
 
     /// Convenience: embeds and encodes token rows.
-    public func encode(ids: [[Int32]]) -> [EncoderOutput] {
-        encode(ids.map { embed($0) })
+    /// - Throws: `T5Error.invalidTokenID` for an id outside the vocabulary.
+    public func encode(ids: [[Int32]]) throws(T5Error) -> [EncoderOutput] {
+        try encode(rows: ids.map { EncoderRow(prompt: nil, tokens: $0) })
     }
 
     /// Throws a readable error when `ids` holds a token outside the vocabulary (for callers taking outside input).
     public func validate(ids: [Int32]) throws(T5Error) {
-        if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-            throw .invalidTokenID(id: bad, vocabSize: config.vocabSize)
-        }
-    }
-
-    /// The LM-head weight (dModel, vocab) = (K, N) and the scale applied to decoder outputs before it.
-    var head: (weight: Tensor, scale: Float) {
-        (weights.headWeight,
-         config.scalesDecoderOutput ? Float(pow(Double(config.dModel), -0.5)) : 1)
+        try weights.embedding.validate(ids)
     }
 }

@@ -1,26 +1,22 @@
-// All weights of T5ForConditionalGeneration, read strictly from a checkpoint. This file and T5Block.swift are the
-// only places that spell checkpoint keys. Aliases of the shared embedding and the optional LM head are resolved
-// here, once; HF's own load-time ignore list (a stray cross-attention relative bias) is honoured.
+// The layers of T5ForConditionalGeneration, read strictly from a checkpoint. This file, EncoderLayer.swift and
+// DecoderLayer.swift are the only places that spell checkpoint keys. Aliases of the shared embedding and the
+// optional LM head are resolved here, once; HF's own load-time ignore list (a stray cross-attention relative bias)
+// is honoured.
 import Foundation
 import Kernels
 
 struct T5Weights {
-    let embedding: Tensor  // (vocab, dModel), the shared input embedding
-    /// (dModel, vocab) = (K, N), transposed at load, when the checkpoint has its own `lm_head.weight`; nil = tied.
-    let lmHead: Tensor?
-    /// The LM head as (dModel, vocab) = (K, N) for `Matmul.linear`: `lmHead`, or for tied checkpoints a transposed
-    /// copy of `embedding` (vocab · dModel · 4 extra bytes: 65.8 MB for t5-small, 98.7 MB for t5-base). The small-M
-    /// kernel streams it 1.5-3x faster than sgemm/sgemv over the (vocab, dModel) table at decode batch sizes.
-    let headWeight: Tensor
+    let embedding: Embedding
+    let lmHead: LMHead
     let encoderBias: RelativePositionBias
     let decoderBias: RelativePositionBias
-    let encoderBlocks: [T5EncoderBlock]
-    let encoderFinalNorm: T5LayerNorm
-    let decoderBlocks: [T5DecoderBlock]
-    let decoderFinalNorm: T5LayerNorm
-    /// (dModel, numDecoderLayers · 2 · inner): [k_0 | v_0 | k_1 | v_1 | …] of every EncDecAttention, so one GEMM
+    let encoderLayers: [EncoderLayer]
+    let encoderFinalNorm: LayerNorm
+    let decoderLayers: [DecoderLayer]
+    let decoderFinalNorm: LayerNorm
+    /// (D, numDecoderLayers · 2 · inner): [k_0 | v_0 | k_1 | v_1 | …] of every EncDecAttention, so one GEMM
     /// per request computes all cross-attention keys and values.
-    let crossKV: Tensor
+    let crossKeyValues: Linear
 
     /// Names under which HF checkpoints store the shared embedding (all tied to `shared.weight` in HF).
     static let embeddingAliases = ["shared.weight", "encoder.embed_tokens.weight", "decoder.embed_tokens.weight"]
@@ -30,15 +26,16 @@ struct T5Weights {
     init(store: WeightStore, config: T5Config) throws(T5Error) {
         let v = config.vocabSize, d = config.dModel, inner = config.innerDim
         embedding = try Self.sharedEmbedding(store, shape: [v, d])
+        let ownHead: Tensor?
         if store.contains("lm_head.weight", expected: [v, d]) {
-            lmHead = try store.linear("lm_head.weight", outFeatures: v, inFeatures: d)
+            ownHead = try store.linear("lm_head.weight", outFeatures: v, inFeatures: d)
         } else if config.scaleDecoderOutputs == nil && !config.tieWordEmbeddings {
             // A pre-transformers-5 config that says "untied" must come with its own head.
             throw .missingTensor(name: "lm_head.weight")
         } else {
-            lmHead = nil
+            ownHead = nil
         }
-        headWeight = lmHead ?? embedding.transposed()
+        lmHead = LMHead(own: ownHead, embedding: embedding, config: config)
         func bias(_ stack: String, bidirectional: Bool) throws(T5Error) -> RelativePositionBias {
             let name = "\(stack).block.0.layer.0.SelfAttention.relative_attention_bias.weight"
             return RelativePositionBias(
@@ -48,32 +45,34 @@ struct T5Weights {
         }
         encoderBias = try bias("encoder", bidirectional: true)
         decoderBias = try bias("decoder", bidirectional: false)
-        var encoderBlocks: [T5EncoderBlock] = []
+        var encoderLayers: [EncoderLayer] = []
         for i in 0..<config.numLayers {
-            encoderBlocks.append(try T5EncoderBlock(from: store.scoped("encoder.block.\(i)"), config: config))
+            encoderLayers.append(try EncoderLayer(from: store.scoped("encoder.block.\(i)"), config: config))
         }
-        var decoderBlocks: [T5DecoderBlock] = []
+        var decoderLayers: [DecoderLayer] = []
+        var crossNames: [String] = []
         let crossKV = Tensor(uninitialized: [d, config.numDecoderLayers * 2 * inner])
         for i in 0..<config.numDecoderLayers {
             let scope = store.scoped("decoder.block.\(i)")
-            decoderBlocks.append(try T5DecoderBlock(from: scope, config: config))
+            decoderLayers.append(try DecoderLayer(from: scope, index: i, config: config))
             let cross = scope.scoped("layer.1.EncDecAttention")
-            try store.linearTransposed(cross.name("k.weight"), outFeatures: inner, inFeatures: d, into: crossKV,
-                                       column: i * 2 * inner)
-            try store.linearTransposed(cross.name("v.weight"), outFeatures: inner, inFeatures: d, into: crossKV,
-                                       column: i * 2 * inner + inner)
+            for (part, name) in ["k.weight", "v.weight"].enumerated() {
+                try store.linearTransposed(cross.name(name), outFeatures: inner, inFeatures: d, into: crossKV,
+                                           column: (i * 2 + part) * inner)
+                crossNames.append(cross.name(name))
+            }
         }
-        self.encoderBlocks = encoderBlocks
-        self.decoderBlocks = decoderBlocks
-        self.crossKV = crossKV
-        encoderFinalNorm = try T5LayerNorm(from: store.scoped("encoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
-        decoderFinalNorm = try T5LayerNorm(from: store.scoped("decoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
+        self.encoderLayers = encoderLayers
+        self.decoderLayers = decoderLayers
+        crossKeyValues = Linear(names: crossNames, weight: crossKV)
+        encoderFinalNorm = try LayerNorm(from: store.scoped("encoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
+        decoderFinalNorm = try LayerNorm(from: store.scoped("decoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
         for name in Self.ignoredTensors { store.ignore(name) }
         try store.assertAllConsumed()
     }
 
     /// The shared embedding under whichever alias the checkpoint uses; extra aliases must hold the same values.
-    private static func sharedEmbedding(_ store: WeightStore, shape: [Int]) throws(T5Error) -> Tensor {
+    private static func sharedEmbedding(_ store: WeightStore, shape: [Int]) throws(T5Error) -> Embedding {
         let present = embeddingAliases.filter { store.contains($0, expected: shape) }
         guard let first = present.first else {
             throw .missingTensor(name: embeddingAliases.joined(separator: " (or) "))
@@ -85,22 +84,15 @@ struct T5Weights {
                 throw .conflictingTensors(names: [first, alias], reason: "both hold the shared embedding but differ")
             }
         }
-        return embedding
+        return Embedding(name: first, table: embedding)
     }
 
     /// Number of parameters of the HF model (tied tensors counted once).
     var parameterCount: Int {
-        var total = embedding.count + (lmHead?.count ?? 0) + encoderBias.table.count + decoderBias.table.count
-        total += encoderFinalNorm.weight.count + decoderFinalNorm.weight.count + crossKV.count
-        for block in encoderBlocks {
-            total += block.selfAttentionNorm.weight.count + block.selfAttention.projection.count + block.selfAttention.o.count
-            total += block.feedForwardNorm.weight.count + block.feedForward.wi.count + block.feedForward.wo.count
-        }
-        for block in decoderBlocks {
-            total += block.selfAttentionNorm.weight.count + block.selfAttention.projection.count + block.selfAttention.o.count
-            total += block.crossAttentionNorm.weight.count + block.crossAttention.projection.count + block.crossAttention.o.count
-            total += block.feedForwardNorm.weight.count + block.feedForward.wi.count + block.feedForward.wo.count
-        }
+        var total = embedding.parameterCount + lmHead.parameterCount + encoderBias.table.count + decoderBias.table.count
+        total += encoderFinalNorm.parameterCount + decoderFinalNorm.parameterCount + crossKeyValues.parameterCount
+        total += encoderLayers.reduce(0) { $0 + $1.parameterCount }
+        total += decoderLayers.reduce(0) { $0 + $1.parameterCount }
         return total
     }
 }

@@ -36,12 +36,12 @@ enum BenchSections {
 
 enum BenchTimer {
     /// Best wall time in seconds of `repeats` runs of `body` (after one warm-up run).
-    static func best(repeats: Int, _ body: () -> Void) -> Double {
-        body()
+    static func best(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        try body()
         var best = Double.infinity
         for _ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return best

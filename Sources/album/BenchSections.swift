@@ -54,8 +54,8 @@ struct EncoderSection: BenchSection {
         let model = context.model
         var lines = ["| batch | tokens | ms / batch | tokens/s | requests/s |", "|---:|---:|---:|---:|---:|"]
         for batch in context.batchSizes {
-            let inputs = BenchInputs.embeddings(batch: batch, context: context)
-            let seconds = BenchTimer.best(repeats: context.repeats) { _ = model.encode(inputs) }
+            let rows = BenchInputs.rows(batch: batch, context: context)
+            let seconds = try BenchTimer.best(repeats: context.repeats) { _ = try model.encode(rows: rows) }
             let tokens = batch * context.length
             lines.append("| \(batch) | \(tokens) | \(BenchTimer.format(seconds * 1e3)) | "
                 + "\(BenchTimer.format(Double(tokens) / seconds, 0)) | \(BenchTimer.format(Double(batch) / seconds, 2)) |")
@@ -70,7 +70,7 @@ struct DecoderSection: BenchSection {
         let model = context.model
         var lines = ["| batch | ms / step | steps/s | tokens/s |", "|---:|---:|---:|---:|"]
         for batch in context.batchSizes {
-            let encoded = model.encode(BenchInputs.embeddings(batch: batch, context: context))
+            let encoded = try model.encode(rows: BenchInputs.rows(batch: batch, context: context))
             let seconds = BenchTimer.best(repeats: context.repeats) {
                 let sequences = encoded.map { model.startDecoding($0, maxNewTokens: context.steps) }
                 for _ in 0..<context.steps { model.decodeStep(sequences, minNewTokens: context.steps) }
@@ -89,8 +89,8 @@ enum BenchInputs {
         return (0..<length).map { i in i == length - 1 ? 1 : Int32(2 + (i * 7919 + seed * 104_729) % (vocab - 2)) }
     }
 
-    /// Encoder inputs of one benchmark batch: `batch` rows of `context.length` embedded tokens, each (L, d).
-    static func embeddings(batch: Int, context: BenchContext) -> [Tensor] {
-        (0..<batch).map { context.model.embed(ids(length: context.length, seed: $0, model: context.model)) }
+    /// Encoder inputs of one benchmark batch: `batch` rows of `context.length` tokens, no prompt.
+    static func rows(batch: Int, context: BenchContext) -> [EncoderRow] {
+        (0..<batch).map { EncoderRow(prompt: nil, tokens: ids(length: context.length, seed: $0, model: context.model)) }
     }
 }

@@ -66,14 +66,11 @@ struct GenerateCommand: AsyncParsableCommand {
             maxNewTokens = self.maxNewTokens ?? task.decoding.maxNewTokens  // as the server does
             let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
                 ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
-            let prompted = try TaskOptions.encoderInput(model: model, task: task, ids: input)
-            albumWeights = prompted.albumWeights
-            encoded = model.encode([prompted.encoderInput])[0]
+            (encoded, albumWeights) = try TaskOptions.encode(model: model, task: task, ids: input)
         } else {
             let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
             guard !input.isEmpty else { throw CLIError("the input has no tokens") }
-            try model.validate(ids: input)
-            encoded = model.encode(ids: [input])[0]
+            encoded = try model.encode(ids: [input])[0]
         }
         let ids = numBeams == 1
             ? model.greedy([encoded], maxNewTokens: maxNewTokens)[0]

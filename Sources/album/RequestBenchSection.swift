@@ -11,9 +11,10 @@ struct RequestSection: BenchSection {
         let model = context.model
         var lines = ["| batch | tokens in | ms / batch | ms / sequence | sequences/s |", "|---:|---:|---:|---:|---:|"]
         for batch in Set(context.batchSizes + [1, 8]).sorted() {
-            let seconds = BenchTimer.best(repeats: context.repeats) {
+            let rows = BenchInputs.rows(batch: batch, context: context)
+            let seconds = try BenchTimer.best(repeats: context.repeats) {
                 // Embedding lookup is part of a request, so it is timed too.
-                let encoded = model.encode(BenchInputs.embeddings(batch: batch, context: context))
+                let encoded = try model.encode(rows: rows)
                 let sequences = encoded.map { model.startDecoding($0, maxNewTokens: steps) }
                 for _ in 0..<steps { model.decodeStep(sequences, minNewTokens: steps) }
             }

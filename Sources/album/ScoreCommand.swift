@@ -55,14 +55,14 @@ struct ScoreCommand: AsyncParsableCommand {
             let task = try taskOptions.loadTask(modelDirectory: options.directory)
             let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
                 ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
-            encoded = model.encode([try TaskOptions.encoderInput(model: model, task: task, ids: input).encoderInput])[0]
+            encoded = try TaskOptions.encode(model: model, task: task, ids: input).0
         } else {
             let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
             guard !input.isEmpty else { throw CLIError("the input has no tokens") }
             try model.validate(ids: input)
-            encoded = model.encode(ids: [input])[0]
+            encoded = try model.encode(ids: [input])[0]
         }
-        let logprob = model.score([(encoded, [targetIDs])])[0][0]
+        let logprob = try model.score([(encoded, [targetIDs])])[0][0]
         if json {
             print(try JSONOutput.render(Output(logprob: logprob, target_ids: targetIDs)))
         } else {

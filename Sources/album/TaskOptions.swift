@@ -73,8 +73,9 @@ struct TaskOptions: ParsableArguments {
     }
 
     /// Encoder input [P ; E[x]] (l + n, d) of `ids` under `task`, and the SPE attention weights if any.
-    static func encoderInput(model: T5Model, task: LoadedTask, ids: [Int32]) throws -> PromptedInput {
-        try model.validate(ids: ids)
-        return PromptBuilder.build([PromptRow(task: task, input: model.embed(ids))])[0]
+    /// Encodes one request through `task`'s prompt: `[P ; E[ids]]`, and the SPE attention weights when it has any.
+    static func encode(model: T5Model, task: LoadedTask, ids: [Int32]) throws -> (EncoderOutput, albumWeights: [Float]?) {
+        let prompt = PromptBuilder.prompts(for: [PromptRow(task: task, input: try model.embed(ids))])[0]
+        return (try model.encode(rows: [EncoderRow(prompt: prompt.prompt, tokens: ids)])[0], prompt.albumWeights)
     }
 }

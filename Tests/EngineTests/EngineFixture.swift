@@ -24,17 +24,22 @@ let demoTasks = repositoryRoot.appendingPathComponent("models/tasks")
 
 /// A fresh engine (started) over a private copy of a tasks directory: by default the tiny fixture T5 with the
 /// fixture tasks and `ToyCodec`; with `demo: true` the bundled demo model, its real tokenizer and the demo tasks.
+/// `gate` lets the test run the model thread one iteration at a time; `clock` replaces the engine's time.
 func makeEngine(rows: Int, queue: Int = 256, maxWait: Duration = .milliseconds(2),
                 overflow: OverflowPolicy = .reject, timeout: Duration = .seconds(60),
-                start: Bool = true, demo: Bool = false) throws -> Engine<T5Backend> {
+                start: Bool = true, demo: Bool = false, gate: IterationGate? = nil,
+                clock: ManualClock? = nil) throws -> Engine<T5Backend> {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("album-engine-tests-\(UUID().uuidString)")
     try FileManager.default.copyItem(at: demo ? demoTasks : fixtureTasks, to: directory)
+    let now: @Sendable () -> ContinuousClock.Instant
+    if let clock { now = { clock.now() } } else { now = { ContinuousClock.now } }
     let engine = try EngineLoader.load(
         modelDirectory: demo ? demoModel : fixtureModel, tasksDirectory: directory, codec: demo ? nil : ToyCodec(),
         configuration: EngineConfiguration(
             policy: BatchPolicy(maxQueueSize: queue, maxBatchRows: rows, maxBatchTokens: 4096, maxWait: maxWait),
-            maxInputTokens: demo ? 512 : 64, overflow: overflow, defaultTimeout: timeout))
+            maxInputTokens: demo ? 512 : 64, overflow: overflow, defaultTimeout: timeout,
+            clock: now, iterationGate: gate))
     if start { engine.start() }
     return engine
 }
@@ -69,3 +74,58 @@ func word(_ rng: inout SplitMix, maxLength: Int) -> String {
 
 /// Relative closeness for log-probabilities: |a - b| ≤ tol · max(1, |b|).
 func close(_ a: Double, _ b: Double, tolerance: Double) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
+
+/// Time that moves only when the test says so.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = ContinuousClock.now
+    private var elapsed: Duration = .zero
+
+    func now() -> ContinuousClock.Instant { lock.withLock { start.advanced(by: elapsed) } }
+    func advance(by duration: Duration) { lock.withLock { elapsed += duration } }
+}
+
+/// A wait that did not end in time.
+struct WaitTimedOut: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// Waits (polling every millisecond, at most `timeout`) until `condition` holds: explicit synchronisation for the
+/// things the engine exposes no event for, never a fixed sleep that orders work.
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimedOut(what: what) }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+/// The value of `task`, or `WaitTimedOut` after `timeout`: a broken engine that never answers fails the test
+/// instead of hanging the suite.
+func within<T: Sendable>(_ task: Task<T, any Error>, timeout: Duration = .seconds(30)) async throws -> T {
+    let once = ResumeOnce<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        once.set(continuation)
+        Task { once.resume(await task.result) }
+        Task {
+            try? await Task.sleep(for: timeout)
+            once.resume(.failure(WaitTimedOut(what: "a request's answer")))
+        }
+    }
+}
+
+/// Resumes a continuation with the first result it is given.
+private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) { lock.withLock { self.continuation = continuation } }
+    func resume(_ result: Result<T, any Error>) {
+        let pending = lock.withLock { () -> CheckedContinuation<T, any Error>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        pending?.resume(with: result)
+    }
+}

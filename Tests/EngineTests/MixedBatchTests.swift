@@ -92,11 +92,13 @@ func workload(for engine: Engine<T5Backend>, perTask: Int, seed: UInt64) async -
 
 @Suite struct MixedBatchTests {
     /// `demo: false`: the fixture tasks (static, PEFT PT and MPT, T5X, SPE in both attention modes) on the tiny
-    /// fixture T5; `demo: true`: the bundled demo model with its real tokenizer and demo tasks.
+    /// fixture T5; `demo: true`: the bundled demo model with its real tokenizer and demo tasks. Every request is
+    /// queued before the model thread runs (gate held), so batches of 8 rows mixing tasks are certain, not timed.
     @Test(arguments: [false, true])
     func concurrentMixedTaskRequestsEqualTheirSoloResults(demo: Bool) async throws {
         let solo = try makeEngine(rows: 1, demo: demo)
-        let batched = try makeEngine(rows: 8, maxWait: .milliseconds(5), demo: demo)
+        let gate = IterationGate()
+        let batched = try makeEngine(rows: 8, maxWait: .zero, demo: demo, gate: gate)
         let probes = await workload(for: batched, perTask: 8, seed: 11)
         let taskCount = Set(await batched.tasks().map(\.name)).count
         #expect(taskCount >= (demo ? 3 : 5), "expected every kind of task to be loaded")
@@ -104,10 +106,13 @@ func workload(for engine: Engine<T5Backend>, perTask: Int, seed: UInt64) async -
         var reference: [Outcome] = []
         for probe in probes { reference.append(await run(probe, on: solo)) }
 
-        let results = await withTaskGroup(of: (Int, Outcome).self) { group in
+        try await gate.waitUntilBlocked()
+        let results = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
             for (index, probe) in probes.enumerated() { group.addTask { (index, await run(probe, on: batched)) } }
+            try await waitUntil("every request queued") { batched.queueDepth == probes.count }
+            gate.openFully()
             var results = [Outcome?](repeating: nil, count: probes.count)
-            for await (index, outcome) in group { results[index] = outcome }
+            for try await (index, outcome) in group { results[index] = outcome }
             return results.map { $0! }
         }
         var failures = 0
@@ -120,7 +125,7 @@ func workload(for engine: Engine<T5Backend>, perTask: Int, seed: UInt64) async -
         }
         #expect(failures == 0, "\(failures) of \(probes.count) batched results differ from solo")
         let stats = batched.statistics
-        #expect(stats.peakRows > 1, "requests were never batched: \(stats)")
+        #expect(stats.peakRows == 8, "the first iteration fills every row: \(stats)")
         #expect(stats.peakTasksPerEncoderPass > 1, "no encoder pass mixed tasks: \(stats)")
         #expect(stats.completed == probes.count)
         #expect(solo.statistics.peakRows == 1)
@@ -128,23 +133,32 @@ func workload(for engine: Engine<T5Backend>, perTask: Int, seed: UInt64) async -
         await batched.shutdown()
     }
 
-    /// Sequences that finish early leave the batch while others continue; new requests join running decodes.
+    /// Sequences that finish early leave the batch while others continue; new requests join running decodes, and
+    /// each result equals its solo run.
     @Test func newRequestsJoinRunningDecodes() async throws {
-        let engine = try makeEngine(rows: 4, maxWait: .zero)
-        let results = await withTaskGroup(of: Outcome.self) { group in
-            for i in 0..<24 {
-                group.addTask {
-                    if i > 0 { try? await Task.sleep(for: .microseconds(200 * i)) }
-                    return await run(.generate(GenerateJob(task: "peft-pt", input: TaskInput(text: String(repeating: "x", count: 1 + i % 9)),
-                                                           maxNewTokens: 1 + (i * 5) % 12)), on: engine)
-                }
-            }
-            var all: [Outcome] = []
-            for await r in group { all.append(r) }
-            return all
-        }
-        for r in results { if case .failed(let e) = r { Issue.record("request failed: \(e)") } }
-        #expect(engine.statistics.joinedWhileDecoding > 0, "\(engine.statistics)")
+        let gate = IterationGate()
+        let engine = try makeEngine(rows: 4, maxWait: .zero, gate: gate)
+        try await gate.waitUntilBlocked()
+        let longJob = GenerateJob(task: "peft-pt", input: TaskInput(text: "xyz"), maxNewTokens: 6)
+        let shortJob = GenerateJob(task: "peft-mpt", input: TaskInput(text: "ab"), maxNewTokens: 1)
+        let long = Task { try await engine.generate(longJob) }
+        try await waitUntil("the long request queued") { engine.queueDepth == 1 }
+        try await gate.step()  // long: encoder pass + token 1
+        #expect(engine.runningCount == 1)
+        let short = Task { try await engine.generate(shortJob) }
+        try await waitUntil("the short request queued") { engine.queueDepth == 1 }
+        try await gate.step()  // short joins: its encoder pass + its only token, next to long's token 2
+        let shortResult = try await within(short)
+        #expect(engine.statistics.joinedWhileDecoding == 1, "\(engine.statistics)")
+        #expect(engine.runningCount == 1, "the short request left the batch; the long one still runs")
+        gate.openFully()
+        let longResult = try await within(long)
+        let solo = try makeEngine(rows: 1)
+        #expect(shortResult.ids == (try await solo.generate(shortJob)).ids)
+        #expect(longResult.ids == (try await solo.generate(longJob)).ids)
+        #expect(longResult.ids.count == 6 && longResult.finishReason == .length,
+                "the long request must run all its steps for the join to be observed: \(longResult.ids)")
         await engine.shutdown()
+        await solo.shutdown()
     }
 }

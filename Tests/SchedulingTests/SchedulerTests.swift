@@ -215,7 +215,7 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
                 }
                 nextID += 1
             }
-            if rng.next() % 17 == 0, let victim = outstanding.randomElement(using: &rng) {
+            if rng.next() % 17 == 0, let victim = outstanding.sorted().randomElement(using: &rng) {  // sorted: Set order varies per process
                 if sched.cancel(RequestID(victim)) == .removedFromQueue { outstanding.remove(victim) }
             }
             let step = sched.schedule(now: s.at(t))

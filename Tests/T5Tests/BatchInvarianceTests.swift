@@ -11,9 +11,9 @@ import TestSupport
         let model = try TinyModels.load(variant)
         let golden = try Golden.load(variant)
         let inputs = golden.inputs.reversed().map { $0 }  // lengths 33, 17, 9, 4, 1
-        let batched = model.encode(ids: inputs)
+        let batched = try model.encode(ids: inputs)
         for (i, ids) in inputs.enumerated() {
-            let alone = model.encode(ids: [ids])[0]
+            let alone = try model.encode(ids: [ids])[0]
             let report = Closeness("\(variant) row \(i) hidden", got: batched[i].hidden.array, expected: alone.hidden.array,
                                    maxAbs: 1e-5)
             #expect(report.passed, "\(report)")
@@ -31,16 +31,16 @@ import TestSupport
     @Test func greedyAndScoreRowsEqualAlone() throws {
         let model = try TinyModels.load("bf16_sharded")
         let golden = try Golden.load("bf16_sharded")
-        let encoded = model.encode(ids: golden.inputs)
+        let encoded = try model.encode(ids: golden.inputs)
         let together = model.greedy(encoded, maxNewTokens: 10)
         for (i, e) in encoded.enumerated() {
             #expect(together[i] == model.greedy([e], maxNewTokens: 10)[0], "greedy row \(i)")
         }
         let items = encoded.map { (encoded: $0, targets: golden.targets) }
-        let batched = model.score(items)
+        let batched = try model.score(items)
         for (i, e) in encoded.enumerated() {
             for (j, target) in golden.targets.enumerated() {
-                let alone = model.score([(e, [target])])[0][0]
+                let alone = try model.score([(e, [target])])[0][0]
                 #expect(abs(batched[i][j] - alone) <= 1e-5 * max(1, abs(alone)), "score (\(i), \(j)): \(batched[i][j]) vs \(alone)")
             }
         }
@@ -51,7 +51,7 @@ import TestSupport
         // tokens as greedy alone; finished ones are skipped.
         let model = try TinyModels.load("v11_gated_untied")
         let golden = try Golden.load("v11_gated_untied")
-        let encoded = model.encode(ids: golden.inputs)
+        let encoded = try model.encode(ids: golden.inputs)
         var sequences = [model.startDecoding(encoded[0], maxNewTokens: 12), model.startDecoding(encoded[3], maxNewTokens: 3)]
         model.decodeStep(sequences)
         model.decodeStep(sequences)
@@ -73,13 +73,13 @@ import TestSupport
         // inputs_embeds. Here the "prompt" is the embedding of real tokens, so it must equal encoding those ids.
         let model = try TinyModels.load("v10_relu_tied")
         let ids: [Int32] = [5, 17, 42, 99, 1]
-        let prompt = model.embed(Array(ids.prefix(2)))
-        let rest = model.embed(Array(ids.dropFirst(2)))
+        let prompt = try model.embed(Array(ids.prefix(2)))
+        let rest = try model.embed(Array(ids.dropFirst(2)))
         let joined = Tensor(uninitialized: [ids.count, model.config.dModel])
         joined.data.update(from: prompt.data, count: prompt.count)
         (joined.data + prompt.count).update(from: rest.data, count: rest.count)
         let viaEmbeddings = model.encode([joined])[0]
-        let viaIDs = model.encode(ids: [ids])[0]
+        let viaIDs = try model.encode(ids: [ids])[0]
         #expect(viaEmbeddings.hidden.array == viaIDs.hidden.array)
     }
 }

@@ -13,7 +13,7 @@ import TestSupport
         let model = try TinyModels.load(variant)
         let golden = try Golden.load(variant)
         let expected = try SafeTensorsFile(url: TinyModels.directory(variant).appendingPathComponent("hidden.safetensors"))
-        let trace = model.trace(inputIDs: golden.hidden.input, targetIDs: golden.hidden.target)
+        let trace = try model.trace(inputIDs: golden.hidden.input, targetIDs: golden.hidden.target)
         var names = (0..<model.config.numLayers).map { "encoder.block.\($0)" } + ["encoder.final"]
         names += (0..<model.config.numDecoderLayers).map { "decoder.block.\($0)" } + ["decoder.final", "logits"]
         // Names are checked in forward order so the first failure is the first diverging layer.
@@ -31,7 +31,7 @@ import TestSupport
     func logLikelihoodsMatch(variant: String) throws {
         let model = try TinyModels.load(variant)
         let golden = try Golden.load(variant)
-        let encoded = model.encode(ids: golden.inputs)
+        let encoded = try model.encode(ids: golden.inputs)
         // All pairs in one batched call, grouped per input as the engine would send them.
         var items: [(encoded: EncoderOutput, targets: [[Int32]])] = []
         var expected: [[Double]] = []
@@ -41,7 +41,7 @@ import TestSupport
             items.append((encoded[i], rows.map { golden.targets[$0.target] }))
             expected.append(rows.map(\.logprob))
         }
-        let got = model.score(items)
+        let got = try model.score(items)
         for (g, e) in zip(got.joined(), expected.joined()) {
             // 1e-4 relative (the project bar for log-likelihoods).
             #expect(abs(g - e) <= 1e-4 * abs(e), "\(variant): logprob \(g) vs HF \(e) (rel diff \(abs(g - e) / abs(e)))")
@@ -53,7 +53,7 @@ import TestSupport
     func greedyIdsIdentical(variant: String) throws {
         let model = try TinyModels.load(variant)
         let golden = try Golden.load(variant)
-        let got = model.greedy(model.encode(ids: golden.inputs), maxNewTokens: 12)
+        let got = model.greedy(try model.encode(ids: golden.inputs), maxNewTokens: 12)
         for (i, expected) in golden.greedy.enumerated() {
             #expect(firstDifference(got[i], expected.ids) == nil,
                     "\(variant) input \(i): \(firstDifference(got[i], expected.ids) ?? "")")
@@ -64,7 +64,7 @@ import TestSupport
     func beamSearchIdsIdentical(variant: String) throws {
         let model = try TinyModels.load(variant)
         let golden = try Golden.load(variant)
-        let encoded = model.encode(ids: golden.inputs)
+        let encoded = try model.encode(ids: golden.inputs)
         for case_ in golden.beam {
             let got = model.beamSearch(encoded[case_.input], numBeams: case_.num_beams, maxNewTokens: case_.max_new_tokens,
                                        lengthPenalty: case_.length_penalty, stopping: case_.early_stopping.mode)
@@ -77,7 +77,7 @@ import TestSupport
     @Test func beamSearchBoolOverloadMatchesModes() throws {
         let model = try TinyModels.load("bf16_sharded")
         let golden = try Golden.load("bf16_sharded")
-        let encoded = model.encode(ids: [golden.inputs[1]])[0]
+        let encoded = try model.encode(ids: [golden.inputs[1]])[0]
         #expect(model.beamSearch(encoded, numBeams: 3, maxNewTokens: 6, earlyStopping: true)
             == model.beamSearch(encoded, numBeams: 3, maxNewTokens: 6, stopping: .always))
         // One beam is greedy search.

@@ -4,6 +4,7 @@
 #define ALBUM_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Best OpenBLAS core type for this CPU ("SkylakeX", "Haswell"), or NULL to leave OpenBLAS's own detection.
 const char *album_preferred_blas_coretype(void);
@@ -68,6 +69,84 @@ const album_elementwise_kernels *album_elementwise_active(void);
 /// The variants this CPU can run, best first, written to out[0..<min(count, capacity)]; returns count (1 to 3).
 /// For tests that hold every variant to the naive twins, not just the one this CPU picks.
 size_t album_elementwise_available(const album_elementwise_kernels **out, size_t capacity);
+
+// MARK: Training kernels (training.c). Row-major; backward kernels ADD into din / dweight / dbias (NULL = frozen).
+
+/// Dropout stream identity: the keep mask of element e depends only on (seed, step, layer, e).
+typedef struct album_dropout_key {
+    uint64_t seed;   ///< run seed (Philox key)
+    uint32_t step;   ///< optimizer step (or any per-pass counter)
+    uint32_t layer;  ///< dropout site: which layer / sub-layer of the model
+} album_dropout_key;
+
+/// album_rmsnorm that also records rstd (rows) = rsqrt(mean(x^2) + eps) per row (rstd may be NULL).
+void album_rmsnorm_forward(float *out, float *rstd, const float *in, const float *weight, size_t rows, size_t dim,
+                           float eps);
+
+/// T5LayerNorm backward: din (rows, dim) += dx; dweight (dim) += sum over rows of dy * x * rstd (NULL = frozen).
+void album_rmsnorm_backward(float *din, float *dweight, const float *dout, const float *in, const float *weight,
+                            const float *rstd, size_t rows, size_t dim);
+
+/// torch.nn.LayerNorm: out (rows, dim) = (x - mean) * rstd * weight + bias; mean, rstd (rows) recorded if not NULL.
+void album_layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *weight,
+                             const float *bias, size_t rows, size_t dim, float eps);
+
+/// LayerNorm backward: din (rows, dim) += dx; dweight, dbias (dim) += (each may be NULL = frozen).
+void album_layernorm_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                              const float *weight, const float *mean, const float *rstd, size_t rows, size_t dim);
+
+/// Softmax backward over rows of probs (rows, total) from album_softmax_bias: on the first valid[r] entries (all
+/// `total` when valid is NULL), ds = p * (dp - sum(p * dp)); din and dbias (rows, total) each += ds (either NULL).
+void album_softmax_backward(float *din, float *dbias, const float *dout, const float *probs, const size_t *valid,
+                            size_t rows, size_t total);
+
+/// din (count) += dout * act'(in).
+void album_activation_backward(float *din, const float *dout, const float *in, size_t count, album_activation act);
+
+/// Backward of album_gated_activation: in, din (rows, 2*width) = [gate | linear], dout (rows, width).
+void album_gated_backward(float *din, const float *dout, const float *in, size_t rows, size_t width,
+                          album_activation act);
+
+/// One row of token cross-entropy: nll = -log p[target], smooth = -sum_j log p[j] (double); if dlogits is not
+/// NULL (it may alias logits) it becomes scale * (p - smoothing / vocab - (1 - smoothing) * onehot(target)).
+void album_cross_entropy_row(float *dlogits, const float *logits, size_t vocab, size_t target, float smoothing,
+                             float scale, double *nll, double *smooth);
+
+/// Dropout of elements offset..<offset+count of a stream: kept when the Philox word's top 24 bits >= threshold,
+/// kept values scaled by `scale`. accumulate 0: out = ...; 1: out += ... (backward). out may alias in.
+void album_dropout(float *out, const float *in, size_t count, uint32_t threshold, float scale, album_dropout_key key,
+                   uint64_t offset, int accumulate);
+
+/// Philox4x32-10 in place on counter[4] under key (key0, key1) (Random123 known-answer tests hold it).
+void album_philox4x32_10(uint32_t counter[4], uint32_t key0, uint32_t key1);
+
+/// One instruction-set variant of the training kernels above (same contracts as the album_* functions).
+typedef struct album_training_kernels {
+    const char *name;  ///< "avx512", "avx2" or "portable"
+    void (*rmsnorm_forward)(float *out, float *rstd, const float *in, const float *weight, size_t rows, size_t dim,
+                            float eps);
+    void (*rmsnorm_backward)(float *din, float *dweight, const float *dout, const float *in, const float *weight,
+                             const float *rstd, size_t rows, size_t dim);
+    void (*layernorm_forward)(float *out, float *mean, float *rstd, const float *in, const float *weight,
+                              const float *bias, size_t rows, size_t dim, float eps);
+    void (*layernorm_backward)(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                               const float *weight, const float *mean, const float *rstd, size_t rows, size_t dim);
+    void (*softmax_backward)(float *din, float *dbias, const float *dout, const float *probs, const size_t *valid,
+                             size_t rows, size_t total);
+    void (*activation_backward)(float *din, const float *dout, const float *in, size_t count, album_activation act);
+    void (*gated_backward)(float *din, const float *dout, const float *in, size_t rows, size_t width,
+                           album_activation act);
+    void (*cross_entropy_row)(float *dlogits, const float *logits, size_t vocab, size_t target, float smoothing,
+                              float scale, double *nll, double *smooth);
+    void (*dropout)(float *out, const float *in, size_t count, uint32_t threshold, float scale,
+                    album_dropout_key key, uint64_t offset, int accumulate);
+} album_training_kernels;
+
+/// The variant the training functions run on this CPU (chosen once, thread-safely, at first use).
+const album_training_kernels *album_training_active(void);
+
+/// The training variants this CPU can run, best first (as album_elementwise_available).
+size_t album_training_available(const album_training_kernels **out, size_t capacity);
 
 // MARK: Small-M products for decode steps (smallm.c). Row-major; every weight is read once per call.
 

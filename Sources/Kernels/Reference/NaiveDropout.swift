@@ -1,0 +1,30 @@
+// Naive twin of Dropout.swift: Philox4x32-10 written from Random123's philox.h (one block at a time, no
+// vectorisation) and the inverted-dropout mask it defines, element by element.
+
+extension Naive {
+    /// Philox4x32-10 of `counter` (4 words) under `key` (2 words): Random123 philox4x32_R(10, ctr, key).
+    public static func philox4x32(_ counter: [UInt32], key: [UInt32]) -> [UInt32] {
+        var c = counter, k = key
+        for round in 0..<10 {
+            if round > 0 { k = [k[0] &+ 0x9E37_79B9, k[1] &+ 0xBB67_AE85] }  // philox4x32bumpkey
+            let p0 = UInt64(0xD251_1F53) * UInt64(c[0]), p1 = UInt64(0xCD9E_8D57) * UInt64(c[2])
+            c = [UInt32(p1 >> 32) ^ c[1] ^ k[0], UInt32(truncatingIfNeeded: p1),
+                 UInt32(p0 >> 32) ^ c[3] ^ k[1], UInt32(truncatingIfNeeded: p0)]
+        }
+        return c
+    }
+
+    /// Whether element `index` of stream `key` survives dropout with probability p.
+    public static func dropoutKeeps(_ index: UInt64, probability p: Double, key: DropoutKey) -> Bool {
+        let block = index / 4
+        let words = philox4x32([UInt32(truncatingIfNeeded: block), UInt32(block >> 32), key.layer, key.step],
+                               key: [UInt32(truncatingIfNeeded: key.seed), UInt32(key.seed >> 32)])
+        return Double(words[Int(index % 4)] >> 8) >= (p * 16_777_216).rounded()
+    }
+
+    /// out = x · mask / (1 − p) for elements offset..<offset+x.count of the stream.
+    public static func dropout(_ x: [Float], probability p: Double, key: DropoutKey, offset: Int = 0) -> [Float] {
+        let scale: Float = p >= 1 ? 0 : 1 / Float(1 - p)
+        return x.enumerated().map { i, v in dropoutKeeps(UInt64(offset + i), probability: p, key: key) ? v * scale : 0 }
+    }
+}

@@ -1,0 +1,47 @@
+// Port of HF modeling_t5.T5DenseActDense (wi, wo) and T5DenseGatedActDense (wi_0, wi_1, wo), with T5LayerFF's
+// residual add. The gated variant fuses wi_0|wi_1 into one (dModel, 2·dFF) projection and applies act(gate)·linear
+// in one C kernel. Legend: R = rows, D = dModel, F = dFF.
+import Kernels
+
+/// One T5 feed-forward module (`….DenseReluDense`).
+public final class FeedForward: @unchecked Sendable {
+    let wi: Linear  // (D, F) or, gated, (D, 2F) = [wi_0 | wi_1]
+    let wo: Linear  // (F, D)
+    let activation: Activation
+    let gated: Bool
+
+    var dFF: Int { wo.inFeatures }
+
+    /// `scope` = "….layer.N.DenseReluDense".
+    init(from scope: WeightStore.Scope, config: T5Config) throws(T5Error) {
+        let (activation, gated) = try config.feedForward()
+        self.activation = activation
+        self.gated = gated
+        let d = config.dModel, f = config.dFF
+        if gated {
+            wi = try scope.fusedLinearLayer(["wi_0.weight", "wi_1.weight"], outFeatures: f, inFeatures: d)
+        } else {
+            wi = try scope.linearLayer("wi.weight", outFeatures: f, inFeatures: d)
+        }
+        wo = try scope.linearLayer("wo.weight", outFeatures: d, inFeatures: f)
+    }
+
+    /// x (R, D) += FFN(h (R, D)).
+    func callAsFunction(_ h: UnsafePointer<Float>, residual x: UnsafeMutablePointer<Float>, rows: Int,
+                        workspace ws: Workspace) {
+        let hidden = ws.buffer(.hidden, count: rows * (gated ? 2 : 1) * dFF)  // (R, F or 2F)
+        wi(h, rows: rows, into: hidden)
+        let product: UnsafeMutablePointer<Float>
+        if gated {
+            let act = ws.buffer(.act, count: rows * dFF)  // (R, F)
+            activation.applyGated(out: act, inp: hidden, rows: rows, width: dFF)
+            product = act
+        } else {
+            activation.apply(hidden, count: rows * dFF)
+            product = hidden
+        }
+        wo(product, rows: rows, into: x, beta: 1)  // residual add fused into the GEMM
+    }
+
+    var parameterCount: Int { wi.parameterCount + wo.parameterCount }
+}

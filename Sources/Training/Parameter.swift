@@ -1,0 +1,27 @@
+// A trainable tensor: its value, its gradient (same shape, accumulated by the backward kernels) and a name, the
+// unit the optimizers update (torch.nn.Parameter with its .grad). Frozen tensors are simply not Parameters.
+import Kernels
+
+public struct Parameter: Sendable {
+    /// Stable name (checkpoint key, logs), e.g. "prompt" or "spe.w_down".
+    public let name: String
+    /// The parameter, any shape; optimizers update it in place (Tensor storage is shared).
+    public let value: Tensor
+    /// ∂loss/∂value, same shape as `value`; the backward pass adds into it, `zeroGrad` clears it.
+    public let grad: Tensor
+
+    /// A parameter over `value` with a zero gradient of the same shape.
+    public init(name: String, value: Tensor) {
+        self.name = name
+        self.value = value
+        grad = Tensor(zeros: value.shape)
+    }
+
+    public var shape: [Int] { value.shape }
+    public var count: Int { value.count }
+
+    /// grad = 0 (torch's zero_grad(set_to_none=False)).
+    public func zeroGrad() {
+        grad.data.update(repeating: 0, count: grad.count)
+    }
+}
