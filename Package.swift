@@ -77,7 +77,7 @@ if !modelOnly {
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Prompts", "T5", "Scheduling", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "ServerAPI", "Engine", "Prompts", "Kernels", "TestSupport",
+            "Server", "ServerAPI", "Engine", "Prompts", "T5", "Kernels", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

@@ -4,6 +4,7 @@
 import Engine
 import Foundation
 import Kernels
+import struct T5.EncoderRow
 import Testing
 
 final class ControlledBackend: ModelBackend, @unchecked Sendable {
@@ -45,9 +46,10 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
     var dModel: Int { base.dModel }
     var modelDescription: String { base.modelDescription }
     var packsEncoderRows: Bool { base.packsEncoderRows }
-    func embed(_ ids: [Int32]) -> Tensor { base.embed(ids) }  // (n, d)
+    func validate(_ ids: [Int32]) throws { try base.validate(ids) }
+    func embed(_ ids: [Int32]) throws -> Tensor { try base.embed(ids) }  // (n, d)
 
-    func encode(_ inputs: [Tensor]) throws -> [Encoded] {
+    func encode(_ rows: [EncoderRow]) throws -> [Encoded] {
         let fail = condition.withLock {
             while holding {
                 isHeld = true
@@ -57,7 +59,7 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
             return failing
         }
         if fail { throw POSIXError(.EIO) }
-        return try base.encode(inputs)
+        return try base.encode(rows)
     }
 
     func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence {
