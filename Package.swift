@@ -61,7 +61,7 @@ if !modelOnly {
     targets += [
         .target(name: "ServerAPI"),
         .target(name: "Engine", dependencies: [
-            "Scheduling", "Prompts", "T5", "Kernels", "Tokenization",
+            "Scheduling", "Prompts", "T5", "Kernels", "Tokenization", "ServerAPI",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -75,7 +75,7 @@ if !modelOnly {
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Prompts", "T5", "Scheduling", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Prompts", "T5", "Scheduling", "ServerAPI", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "ServerAPI", "Engine", "Prompts", "T5", "Kernels", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -111,14 +111,9 @@ extension Engine {
         let rows = zip(admitted, prompts).map { EncoderRow(prompt: $1.prompt, tokens: $0.inputIDs) }
         let encoded = try backend.encode(rows)
         metrics.batchRows.record(admitted.count)
-        let lengths = rows.map(\.length)
-        let tokens = lengths.reduce(0, +)
-        // Positions the encoder computed: packed rows compute exactly `tokens`; padded rows compute rows × longest.
-        let computed = backend.packsEncoderRows ? tokens : lengths.count * lengths.max()!
+        let tokens = rows.reduce(0) { $0 + $1.length }  // packed: the encoder computes exactly these positions
         metrics.batchTokens.record(tokens)
         metrics.encoderTokens.increment(by: tokens)
-        metrics.paddingTokens.increment(by: computed - tokens)
-        metrics.paddingRatio.record(Double(computed - tokens) / Double(computed))
         metrics.iterations.increment()
         var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
         var scoring: [(job: Job<Backend>, index: Int)] = []

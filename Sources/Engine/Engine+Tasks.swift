@@ -2,19 +2,20 @@
 // version they were accepted with, so a swap never changes a request already queued or running.
 import Foundation
 import Prompts
+import ServerAPI
 
 extension Engine {
-    public func tasks() async -> [TaskDescription] {
+    public func tasks() async -> [TaskInfo] {
         let snapshot = registry.snapshot()
         return snapshot.taskNames.map { describe(snapshot.tasks[$0]!) }
     }
 
-    public func task(named name: String) async throws -> TaskDescription {
+    public func task(named name: String) async throws -> TaskInfo {
         guard let task = registry.snapshot().task(named: name) else { throw EngineError.unknownTask(name) }
         return describe(task)
     }
 
-    public func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription {
+    public func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskInfo {
         guard !files.isEmpty else { throw EngineError.invalidArtifact("no files uploaded") }
         let artifact: LoadedArtifact
         do {
@@ -27,7 +28,7 @@ extension Engine {
         switch artifact {
         case .task(let task): return describe(task)
         case .album(let album):
-            return TaskDescription(name: album.name, version: String(album.version), method: "album",
+            return TaskInfo(name: album.name, version: String(album.version), method: "album",
                                    promptTokens: album.promptLength, fields: [], labels: nil, maxInputTokens: 0,
                                    maxNewTokens: 0)
         }
@@ -45,9 +46,9 @@ extension Engine {
         return Readiness(isReady: running && count > 0, model: backend.modelDescription, tasks: count)
     }
 
-    func describe(_ task: LoadedTask) -> TaskDescription {
+    func describe(_ task: LoadedTask) -> TaskInfo {
         let method = task.kind == .spe ? "spe" : task.source
-        return TaskDescription(
+        return TaskInfo(
             name: task.name, version: String(task.version), method: method, promptTokens: task.promptLength,
             fields: task.template.fields, labels: task.labels,
             maxInputTokens: min(task.maxInputTokens ?? configuration.maxInputTokens, configuration.maxInputTokens),

@@ -120,7 +120,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         let work: JobWork = beams == 1 ? .greedy(maxNewTokens: maxNewTokens)
                                        : .beam(numBeams: beams, maxNewTokens: maxNewTokens)
-        let output = try await submit(task: task, ids: ids, work: work, wantsAttention: request.returnAttention,
+        let output = try await submit(task: task, ids: ids, work: work,
                                       timeout: request.timeout ?? configuration.defaultTimeout)
         guard case .generated(let outIDs, let reason, let attention) = output else {
             preconditionFailure("generate job produced scores")
@@ -152,7 +152,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 throw EngineError.invalidInput("candidate \(candidate.debugDescription) cannot be tokenized: \(error)")
             }
         }
-        let output = try await submit(task: task, ids: ids, work: .score(targets: targets), wantsAttention: false,
+        let output = try await submit(task: task, ids: ids, work: .score(targets: targets),
                                       timeout: request.timeout ?? configuration.defaultTimeout)
         guard case .scored(let logProbs) = output else { preconditionFailure("classify job produced ids") }
         let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
@@ -186,8 +186,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
 
     /// Queues a prepared job and suspends until the engine thread resumes it. Cancelling the calling task cancels
     /// the request (queued: removed at once; running: dropped at the next iteration).
-    func submit(task: LoadedTask, ids: [Int32], work: JobWork, wantsAttention: Bool,
-                timeout: Duration) async throws -> JobOutput {
+    func submit(task: LoadedTask, ids: [Int32], work: JobWork, timeout: Duration) async throws -> JobOutput {
         let id = locked { () -> RequestID in
             defer { nextID += 1 }
             return RequestID(nextID)
@@ -195,7 +194,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
-                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, wantsAttention: wantsAttention,
+                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work,
                                        timeout: timeout, continuation: continuation)
                 let now = configuration.clock()
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,

@@ -1,5 +1,6 @@
 // The engine's own metrics (swift-metrics API, so any backend works; the server passes its Prometheus factory):
-// queue depth, running rows, batch rows and encoder tokens, padding waste, tasks loaded, model info.
+// queue depth, running rows, batch rows and encoder tokens, tasks loaded, model info. The encoder packs rows, so
+// there is no padding to report.
 import CoreMetrics
 import Metrics
 
@@ -11,9 +12,6 @@ struct EngineMetrics: Sendable {
     let batchRows: Recorder
     let batchTokens: Recorder
     let encoderTokens: Counter
-    let paddingTokens: Counter
-    /// Padding share of the last encoder pass: (computed − useful positions) / computed.
-    let paddingRatio: Gauge
     let tasksLoaded: Gauge
     let iterations: Counter
 
@@ -24,8 +22,6 @@ struct EngineMetrics: Sendable {
         batchRows = Recorder(label: "album_batch_rows", dimensions: [], aggregate: true, factory: factory)
         batchTokens = Recorder(label: "album_batch_encoder_tokens", dimensions: [], aggregate: true, factory: factory)
         encoderTokens = Counter(label: "album_encoder_tokens_total", factory: factory)
-        paddingTokens = Counter(label: "album_padding_tokens_total", factory: factory)
-        paddingRatio = Gauge(label: "album_padding_waste_ratio", factory: factory)
         tasksLoaded = Gauge(label: "album_tasks_loaded", factory: factory)
         iterations = Counter(label: "album_engine_iterations_total", factory: factory)
         Gauge(label: "album_model_info", dimensions: [("model", model), ("d_model", String(dModel))], factory: factory)

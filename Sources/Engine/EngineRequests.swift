@@ -1,5 +1,6 @@
 // The engine's request and result values (no HTTP, no JSON): what `InferenceService` takes and returns.
 // ServerAPI's wire types map onto these one to one in the server's controllers.
+import T5
 
 /// A task input: plain text for `{input}` templates, or named fields.
 public struct TaskInput: Hashable, Sendable {
@@ -34,11 +35,8 @@ public struct GenerateJob: Hashable, Sendable {
     }
 }
 
-/// Why generation stopped.
-public enum FinishReason: String, Hashable, Sendable {
-    case eos
-    case length
-}
+/// Why generation stopped: the model's own `T5.FinishReason`, under the engine's name for its clients.
+public typealias FinishReason = T5.FinishReason
 
 /// Result of a generation request.
 public struct GenerateResult: Hashable, Sendable {
@@ -118,30 +116,6 @@ public struct CandidateScore: Hashable, Sendable {
     public init(candidate: String, logProb: Double) {
         self.candidate = candidate
         self.logProb = logProb
-    }
-}
-
-/// What a client needs to know about a served task.
-public struct TaskDescription: Hashable, Sendable {
-    public var name: String
-    public var version: String
-    public var method: String
-    public var promptTokens: Int
-    public var fields: [String]
-    public var labels: [String]?
-    public var maxInputTokens: Int
-    public var maxNewTokens: Int
-
-    public init(name: String, version: String, method: String, promptTokens: Int, fields: [String],
-                labels: [String]?, maxInputTokens: Int, maxNewTokens: Int) {
-        self.name = name
-        self.version = version
-        self.method = method
-        self.promptTokens = promptTokens
-        self.fields = fields
-        self.labels = labels
-        self.maxInputTokens = maxInputTokens
-        self.maxNewTokens = maxNewTokens
     }
 }
 

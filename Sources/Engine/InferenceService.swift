@@ -1,5 +1,7 @@
 // The seam between the HTTP server and the engine: the server only ever talks to this protocol
-// (vLLM's entrypoints → engine client). `Engine` is the real implementation.
+// (vLLM's entrypoints → engine client). `Engine` is the real implementation. Task descriptions are ServerAPI's
+// `TaskInfo` itself: one type from the registry to the wire.
+import ServerAPI
 
 /// Everything the server asks of the engine. All methods are safe to call concurrently.
 public protocol InferenceService: Sendable {
@@ -10,13 +12,13 @@ public protocol InferenceService: Sendable {
     /// - Throws: `EngineError`.
     func classify(_ job: ClassifyJob) async throws -> ClassifyResult
     /// Every served task, sorted by name.
-    func tasks() async -> [TaskDescription]
+    func tasks() async -> [TaskInfo]
     /// - Throws: `EngineError.unknownTask`.
-    func task(named name: String) async throws -> TaskDescription
+    func task(named name: String) async throws -> TaskInfo
     /// Installs or replaces (hot swap) a task from the files of a task folder or PEFT adapter folder.
     /// - Parameter files: file name → contents, e.g. `task.json`, `prompt.safetensors`.
     /// - Throws: `EngineError.invalidArtifact`, `.invalidTaskName`.
-    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription
+    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskInfo
     /// Removes a task; requests already running on it finish with the version they started with.
     /// - Throws: `EngineError.unknownTask`.
     func removeTask(named name: String) async throws

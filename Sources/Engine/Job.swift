@@ -24,7 +24,6 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     let task: LoadedTask
     let inputIDs: [Int32]
     let work: JobWork
-    let wantsAttention: Bool
     let continuation: CheckedContinuation<JobOutput, any Error>
     let timeout: Duration
 
@@ -32,13 +31,12 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     var sequence: Backend.Sequence?
     var attention: [Float]?
 
-    init(id: RequestID, task: LoadedTask, inputIDs: [Int32], work: JobWork, wantsAttention: Bool, timeout: Duration,
+    init(id: RequestID, task: LoadedTask, inputIDs: [Int32], work: JobWork, timeout: Duration,
          continuation: CheckedContinuation<JobOutput, any Error>) {
         self.id = id
         self.task = task
         self.inputIDs = inputIDs
         self.work = work
-        self.wantsAttention = wantsAttention
         self.timeout = timeout
         self.continuation = continuation
     }

@@ -16,9 +16,6 @@ public protocol ModelBackend: AnyObject, Sendable {
     /// Human-readable model description (directory name, sizes) for `/readyz` and metrics.
     var modelDescription: String { get }
 
-    /// True when `encode` packs rows (no padding positions computed); false when it pads every row to the longest.
-    /// The engine reports padding waste from this.
-    var packsEncoderRows: Bool { get }
     /// Throws when `ids` holds an id outside the model's vocabulary (a tokenizer that does not fit the model).
     func validate(_ ids: [Int32]) throws
     /// Input embeddings of `ids`, (n, d). Throws for an id outside the vocabulary.

@@ -25,8 +25,6 @@ public final class T5Backend: ModelBackend {
     }
 
     public var dModel: Int { model.config.dModel }
-    /// `T5Model.encode` runs GEMMs over ΣL_i packed rows and attention per row: no padding.
-    public var packsEncoderRows: Bool { true }
     public func validate(_ ids: [Int32]) throws { try model.validate(ids: ids) }
     public func embed(_ ids: [Int32]) throws -> Tensor { try model.embed(ids) }  // (n, d)
     public func encode(_ rows: [EncoderRow]) throws -> [EncoderOutput] { try model.encode(rows: rows) }
@@ -36,7 +34,7 @@ public final class T5Backend: ModelBackend {
     public func decodeStep(_ sequences: [DecoderSequence]) throws { model.decodeStep(sequences) }
     public func tokens(of sequence: DecoderSequence) -> [Int32] { sequence.tokens }
     public func finishReason(of sequence: DecoderSequence) -> FinishReason? {
-        sequence.finishReason.map { $0 == .eos ? .eos : .length }
+        sequence.finishReason
     }
     public func beamSearch(_ encoded: EncoderOutput, numBeams: Int,
                            maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason) {

@@ -16,13 +16,13 @@ struct TaskController {
     }
 
     @Sendable func list(_ request: Request, context: AlbumRequestContext) async throws -> Response {
-        JSONBody.response(TaskList(tasks: await service.tasks().map(WireMapping.info)))
+        JSONBody.response(TaskList(tasks: await service.tasks()))
     }
 
     @Sendable func get(_ request: Request, context: AlbumRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
         context.labels.task = name
-        return JSONBody.response(WireMapping.info(try await service.task(named: name)))
+        return JSONBody.response(try await service.task(named: name))
     }
 
     @Sendable func put(_ request: Request, context: AlbumRequestContext) async throws -> Response {
@@ -39,7 +39,7 @@ struct TaskController {
         }
         let files = try MultipartForm.files(in: Array(buffer.readableBytesView), boundary: boundary)
         let description = try await service.installTask(named: name, files: files)
-        return JSONBody.response(WireMapping.info(description))
+        return JSONBody.response(description)
     }
 
     @Sendable func delete(_ request: Request, context: AlbumRequestContext) async throws -> Response {

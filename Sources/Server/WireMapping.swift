@@ -26,9 +26,4 @@ enum WireMapping {
         ClassifyResponse(task: c.task, taskVersion: c.taskVersion, label: c.label,
                          scores: Dictionary(c.scores.map { ($0.candidate, $0.logProb) }, uniquingKeysWith: { a, _ in a }))
     }
-
-    static func info(_ t: TaskDescription) -> TaskInfo {
-        TaskInfo(name: t.name, version: t.version, method: t.method, promptTokens: t.promptTokens, fields: t.fields,
-                 labels: t.labels, maxInputTokens: t.maxInputTokens, maxNewTokens: t.maxNewTokens)
-    }
 }

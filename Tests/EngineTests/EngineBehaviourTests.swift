@@ -2,6 +2,7 @@
 // cancellation of queued and running requests, and draining on shutdown. The queue is ordered with an
 // `IterationGate` (the model thread runs one iteration per `step()`) and time with a `ManualClock`, never with sleeps.
 import Engine
+import ServerAPI
 import Foundation
 import Prompts
 import T5

@@ -4,6 +4,7 @@
 // that was current while it ran and equal that version's solo result; the removed task answers before the removal
 // and is unknown after it.
 import Engine
+import ServerAPI
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@
 // SPE) and of different lengths and kinds (greedy, beam, rank classification) run in shared batches; each response
 // must equal the same request run alone (same ids, log-probabilities within 1e-5, same SPE attention weights).
 import Engine
+import ServerAPI
 import Foundation
 import Testing
 

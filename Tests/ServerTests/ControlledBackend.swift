@@ -45,7 +45,6 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
 
     var dModel: Int { base.dModel }
     var modelDescription: String { base.modelDescription }
-    var packsEncoderRows: Bool { base.packsEncoderRows }
     func validate(_ ids: [Int32]) throws { try base.validate(ids) }
     func embed(_ ids: [Int32]) throws -> Tensor { try base.embed(ids) }  // (n, d)
 

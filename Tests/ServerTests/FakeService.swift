@@ -1,14 +1,15 @@
 // A scripted `InferenceService` for route and error-mapping tests: no model, deterministic answers, and inputs
 // that trigger each engine error. Engine behaviour itself is tested in EngineTests against the real model.
 import Engine
+import ServerAPI
 import NIOConcurrencyHelpers
 
 final class FakeService: InferenceService {
-    private let state = NIOLockedValueBox<[String: TaskDescription]>([
-        "rte": TaskDescription(name: "rte", version: "1", method: "album", promptTokens: 4,
+    private let state = NIOLockedValueBox<[String: TaskInfo]>([
+        "rte": TaskInfo(name: "rte", version: "1", method: "album", promptTokens: 4,
                                fields: ["premise", "hypothesis"], labels: ["entailment", "not_entailment"],
                                maxInputTokens: 64, maxNewTokens: 8),
-        "echo": TaskDescription(name: "echo", version: "3", method: "peft:PROMPT_TUNING", promptTokens: 2,
+        "echo": TaskInfo(name: "echo", version: "3", method: "peft:PROMPT_TUNING", promptTokens: 2,
                                 fields: ["input"], labels: nil, maxInputTokens: 64, maxNewTokens: 8),
     ])
     let ready: Bool
@@ -25,7 +26,7 @@ final class FakeService: InferenceService {
         }
     }
 
-    private func lookup(_ name: String) throws -> TaskDescription {
+    private func lookup(_ name: String) throws -> TaskInfo {
         guard let task = state.withLockedValue({ $0[name] }) else { throw EngineError.unknownTask(name) }
         return task
     }
@@ -49,15 +50,15 @@ final class FakeService: InferenceService {
         return ClassifyResult(task: task.name, taskVersion: task.version, label: candidates[0], scores: scores)
     }
 
-    func tasks() async -> [TaskDescription] { state.withLockedValue { $0.values.sorted { $0.name < $1.name } } }
+    func tasks() async -> [TaskInfo] { state.withLockedValue { $0.values.sorted { $0.name < $1.name } } }
 
-    func task(named name: String) async throws -> TaskDescription { try lookup(name) }
+    func task(named name: String) async throws -> TaskInfo { try lookup(name) }
 
-    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskDescription {
+    func installTask(named name: String, files: [String: [UInt8]]) async throws -> TaskInfo {
         guard files["task.json"] != nil else { throw EngineError.invalidArtifact("task.json is missing") }
         return state.withLockedValue { tasks in
             let version = (tasks[name].flatMap { Int($0.version) } ?? 0) + 1
-            let task = TaskDescription(name: name, version: String(version), method: "album", promptTokens: files.count,
+            let task = TaskInfo(name: name, version: String(version), method: "album", promptTokens: files.count,
                                        fields: ["input"], labels: nil, maxInputTokens: 64, maxNewTokens: 8)
             tasks[name] = task
             return task

@@ -71,7 +71,7 @@ enum LiveFixture {
                 #expect(text.contains("album_queue_depth"))
                 #expect(text.contains(#"album_model_info{model="model",d_model="16"} 1"#))
                 #expect(text.contains("album_tasks_loaded"))
-                #expect(text.contains("album_padding_waste_ratio"))
+                #expect(text.contains("album_encoder_tokens_total"))
             }
         }
     }
