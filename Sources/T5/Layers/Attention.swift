@@ -66,8 +66,7 @@ public final class Attention: @unchecked Sendable {
                    causal: causal, recording: tape?.recording(segment: i, scratch: scores))
         }
         if let tape {
-            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite,
-                                  scratch: ws.buffer(.sublayer, count: total * o.outFeatures))
+            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
         } else {
             o(ctx, rows: total, into: x, beta: 1)  // residual add fused into the GEMM
         }
@@ -120,8 +119,7 @@ public final class Attention: @unchecked Sendable {
                    causal: false, recording: tape?.recording(segment: j, scratch: scores))
         }
         if let tape {
-            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite,
-                                  scratch: ws.buffer(.sublayer, count: total * o.outFeatures))
+            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
         } else {
             o(ctx, rows: total, into: x, beta: 1)
         }

@@ -51,8 +51,7 @@ public final class FeedForward: @unchecked Sendable {
         }
         if let tape {
             tape.pass.drop(product, count: rows * dFF, site: tape.activationSite)
-            tape.pass.residualAdd(wo, product, rows: rows, into: x, site: tape.outputSite,
-                                  scratch: ws.buffer(.sublayer, count: rows * wo.outFeatures))
+            tape.pass.residualAdd(wo, product, rows: rows, into: x, site: tape.outputSite, workspace: ws)
         } else {
             wo(product, rows: rows, into: x, beta: 1)  // residual add fused into the GEMM
         }

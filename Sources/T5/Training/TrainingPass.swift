@@ -37,13 +37,14 @@ final class TrainingPass {
     /// x (rows, N) += dropout(linear(inp (rows, K))) at `site`. Without dropout the residual add stays fused into the
     /// GEMM (beta = 1), exactly as the serving forward does it.
     func residualAdd(_ linear: Linear, _ inp: UnsafePointer<Float>, rows: Int, into x: UnsafeMutablePointer<Float>,
-                     site: DropoutKey?, scratch: UnsafeMutablePointer<Float>) {
+                     site: DropoutKey?, workspace ws: Workspace) {
         guard let site else {
             linear(inp, rows: rows, into: x, beta: 1)
             return
         }
         let count = rows * linear.outFeatures
-        linear(inp, rows: rows, into: scratch)  // (rows, N) sub-layer output
+        let scratch = ws.buffer(.sublayer, count: count)  // (rows, N) sub-layer output before its dropout
+        linear(inp, rows: rows, into: scratch)
         dropoutForward(out: scratch, inp: scratch, count: count, probability: dropout, key: site)
         addInPlace(x, scratch, count: count)
     }
