@@ -38,8 +38,8 @@ var targets: [Target] = [
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
-    .testTarget(name: "T5Tests", dependencies: ["T5", "Kernels", "SafeTensors", "Tokenization", "TestSupport"]),
-    .testTarget(name: "PromptsTests", dependencies: ["Prompts", "T5", "Kernels", "SafeTensors", "TestSupport"]),
+    .testTarget(name: "T5Tests", dependencies: ["T5", "Kernels", "SafeTensors", "Tokenization", "Training", "TestSupport"]),
+    .testTarget(name: "PromptsTests", dependencies: ["Prompts", "T5", "Kernels", "SafeTensors", "Training", "TestSupport"]),
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "TestSupport"]),
 ]

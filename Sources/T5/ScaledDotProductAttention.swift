@@ -16,19 +16,25 @@ struct AttentionShape {
 ///   - scores: scratch of ≥ Lq·Lk floats.
 ///   - bias: bias row pointer for (head, query) over keys 0..<Lk, or nil for none (cross-attention).
 ///   - causal: query i sees keys 0...i + `causalOffset` only.
+///   - recording: a training forward: where to keep every head's probabilities, and their dropout (nil when
+///     serving: the probabilities then live in `scores` one head at a time).
 func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
             queries lq: Int, keys lk: Int, shape: AttentionShape,
-            out: UnsafeMutablePointer<Float>, ldo: Int, scores: UnsafeMutablePointer<Float>,
-            bias: ((Int, Int) -> UnsafePointer<Float>)?, causal: Bool, causalOffset: Int = 0) {
+            out: UnsafeMutablePointer<Float>, ldo: Int, scores sharedScores: UnsafeMutablePointer<Float>,
+            bias: ((Int, Int) -> UnsafePointer<Float>)?, causal: Bool, causalOffset: Int = 0,
+            recording: AttentionRecording? = nil) {
     let dkv = shape.headDim
     for h in 0..<shape.heads {
         let qh = q + h * dkv, kh = k + h * dkv, vh = v + h * dkv, oh = out + h * dkv
+        // (Lq, Lk) probabilities of head h: the shared scratch, or the recording's slot for the head.
+        let scores = recording.map { $0.probabilities + h * lq * lk } ?? sharedScores
         if lq == 1 {
             // Decode: scores (Lk) = K_h (Lk, dkv) · q_h ; out_h (dkv) = V_hᵀ · p.
             Matmul.gemv(rows: lk, columns: dkv, a: kh, lda: ldk, transposed: false, x: qh, y: scores)
             let valid = causal ? min(lk, 1 + causalOffset) : lk
             softmaxRow(scores, bias: bias?(h, 0), valid: valid, total: lk)
-            Matmul.gemv(rows: valid, columns: dkv, a: vh, lda: ldv, transposed: true, x: scores, y: oh)
+            let product = recording?.dropped(scores, head: h, count: lk) ?? UnsafePointer(scores)  // (Lk)
+            Matmul.gemv(rows: valid, columns: dkv, a: vh, lda: ldv, transposed: true, x: product, y: oh)
         } else {
             // scores (Lq, Lk) = Q_h · K_hᵀ
             Matmul.gemm(m: lq, n: lk, k: dkv, a: qh, lda: ldq, b: kh, ldb: ldk, transposedB: true, c: scores, ldc: lk)
@@ -36,8 +42,29 @@ func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int
                 let valid = causal ? min(lk, i + 1 + causalOffset) : lk
                 softmaxRow(scores + i * lk, bias: bias?(h, i), valid: valid, total: lk)
             }
-            // out_h (Lq, dkv) = P (Lq, Lk) · V_h (Lk, dkv)
-            Matmul.gemm(m: lq, n: dkv, k: lk, a: scores, lda: lk, b: vh, ldb: ldv, c: oh, ldc: ldo)
+            // out_h (Lq, dkv) = P (Lq, Lk) · V_h (Lk, dkv), P dropped when training with dropout
+            let product = recording?.dropped(scores, head: h, count: lq * lk) ?? UnsafePointer(scores)
+            Matmul.gemm(m: lq, n: dkv, k: lk, a: product, lda: lk, b: vh, ldb: ldv, c: oh, ldc: ldo)
         }
+    }
+}
+
+/// Where a training forward keeps the attention probabilities of one sequence, and their dropout
+/// (HF eager_attention_forward: `attn_weights = dropout(softmax(scores))` before the product with V).
+struct AttentionRecording {
+    /// (H, Lq, Lk): every head's softmax output, before dropout (the softmax backward needs it).
+    let probabilities: UnsafeMutablePointer<Float>
+    /// Dropout of the probabilities: the pass (probability), the site's key and this sequence's first element in
+    /// the site's stream (its offset among all sequences of the layer); nil when dropout is off.
+    let dropout: (pass: TrainingPass, site: DropoutKey, offset: Int)?
+    /// Lq·Lk scratch for the dropped probabilities of one head.
+    let scratch: UnsafeMutablePointer<Float>
+
+    /// The probabilities of head `head` as they multiply V: `probabilities` themselves, or their dropped copy.
+    func dropped(_ probabilities: UnsafeMutablePointer<Float>, head: Int, count: Int) -> UnsafePointer<Float> {
+        guard let dropout else { return UnsafePointer(probabilities) }
+        dropoutForward(out: scratch, inp: probabilities, count: count, probability: dropout.pass.dropout,
+                       key: dropout.site, offset: dropout.offset + head * count)
+        return UnsafePointer(scratch)
     }
 }

@@ -9,28 +9,54 @@ extension T5Model {
     /// already validated) attending to `items[j].encoded`. Returns logits (ΣT_j, V).
     func decodeTeacherForced(_ items: [(encoded: EncoderOutput, inputs: [Int32])],
                              trace: ((String, UnsafePointer<Float>, Int) -> Void)? = nil) -> Tensor {
+        decodeTeacherForced(items, trace: trace, recording: nil).logits
+    }
+
+    /// `decodeTeacherForced(_:trace:)`, optionally as a training forward (T5Model+Training.swift): with a pass,
+    /// dropout applies as HF applies it in train() mode and every layer records into the returned tape.
+    func decodeTeacherForced(_ items: [(encoded: EncoderOutput, inputs: [Int32])],
+                             trace: ((String, UnsafePointer<Float>, Int) -> Void)?,
+                             recording pass: TrainingPass?) -> (logits: Tensor, tape: DecoderTape?) {
         let d = config.dModel
         let packed = PackedRows(lengths: items.map(\.inputs.count))
         let rows = packed.total
+        let inputIDs = items.flatMap(\.inputs)
+        let tape = pass.map { DecoderTape(pass: $0, rows: packed, inputIDs: inputIDs) }
         let logits = Tensor(uninitialized: [rows, config.vocabSize])
-        guard rows > 0 else { return logits }
+        guard rows > 0 else { return (logits, tape) }
         var bias: [Int: Tensor] = [:]
         for length in Set(packed.lengths) where length > 0 { bias[length] = weights.decoderBias.vectors(length: length) }
 
         workspaces.with { ws in
             let x = ws.buffer(.x, count: rows * d)  // (R, D) residual stream
-            weights.embedding.gather(items.flatMap(\.inputs), into: x)
+            weights.embedding.gather(inputIDs, into: x)
+            if let tape {
+                tape.inputSite = tape.pass.dropoutSite()
+                tape.pass.drop(x, count: rows * d, site: tape.inputSite)
+            }
             for (i, layer) in weights.decoderLayers.enumerated() {
-                layer.forward(x, rows: packed, selfAttention: .causal(bias: bias), encoded: items.map(\.encoded),
-                              workspace: ws)
+                let layerTape = layer.forward(x, rows: packed, selfAttention: .causal(bias: bias),
+                                              encoded: items.map(\.encoded), workspace: ws, recording: pass)
+                if let layerTape { tape?.layers.append(layerTape) }
                 trace?("decoder.block.\(i)", x, rows)
             }
-            let h = ws.buffer(.h, count: rows * d)
-            weights.decoderFinalNorm(x, into: h, rows: rows)
+            let h = ws.buffer(.h, count: rows * d)  // (R, D)
+            // Not `tape?.finalNorm = …`: optional chaining would skip the norm itself when not recording.
+            let finalNorm = weights.decoderFinalNorm(x, into: h, rows: rows, record: tape != nil)
             trace?("decoder.final", h, rows)
+            if let tape {
+                tape.finalNorm = finalNorm
+                tape.finalSite = tape.pass.dropoutSite()
+                tape.pass.drop(h, count: rows * d, site: tape.finalSite)
+                if weights.lmHead.isTrainable(embedding: weights.embedding) {
+                    let kept = Tensor(uninitialized: [rows, d])
+                    kept.data.update(from: h, count: rows * d)
+                    tape.headInput = kept
+                }
+            }
             weights.lmHead(h, rows: rows, into: logits.data)  // (R, V)
         }
-        return logits
+        return (logits, tape)
     }
 
     /// One incremental decoder step for `sequences` (none finished): consumes each sequence's `nextInput` at its

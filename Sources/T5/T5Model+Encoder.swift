@@ -10,6 +10,15 @@ extension T5Model {
     /// - Throws: `T5Error.invalidTokenID` for an id outside the vocabulary, `.invalidInput` for an empty row or a
     ///   prompt that is not (l, dModel).
     public func encode(rows: [EncoderRow]) throws(T5Error) -> [EncoderOutput] {
+        try validate(rows: rows)
+        return encode(packed: PackedRows(lengths: rows.map(\.length)), trace: nil) { x, packed in
+            fill(x, packed: packed, rows: rows)
+        }
+    }
+
+    /// Throws `.invalidTokenID` for an id outside the vocabulary, `.invalidInput` for an empty row or a prompt that
+    /// is not (l, dModel).
+    func validate(rows: [EncoderRow]) throws(T5Error) {
         let d = config.dModel
         for row in rows {
             try weights.embedding.validate(row.tokens)
@@ -18,15 +27,18 @@ extension T5Model {
             }
             if row.length == 0 { throw .invalidInput("empty encoder row") }
         }
-        return encode(packed: PackedRows(lengths: rows.map(\.length)), trace: nil) { x, packed in
-            for (i, row) in rows.enumerated() {
-                var at = x + packed.offsets[i] * d
-                if let prompt = row.prompt {
-                    at.update(from: prompt.data, count: prompt.count)
-                    at += prompt.count
-                }
-                weights.embedding.gather(row.tokens, into: at)
+    }
+
+    /// Writes `[P_i ; E[X_i]]` of every row (validated) into the packed input x (R, D).
+    func fill(_ x: UnsafeMutablePointer<Float>, packed: PackedRows, rows: [EncoderRow]) {
+        let d = config.dModel
+        for (i, row) in rows.enumerated() {
+            var at = x + packed.offsets[i] * d
+            if let prompt = row.prompt {
+                at.update(from: prompt.data, count: prompt.count)
+                at += prompt.count
             }
+            weights.embedding.gather(row.tokens, into: at)
         }
     }
 
@@ -52,8 +64,10 @@ extension T5Model {
 
     /// The encoder recipe: `fill` writes the packed input rows (R, D) into the residual stream, then every block,
     /// the final norm and the fused cross-K/V projection run over all rows.
-    private func encode(packed: PackedRows, trace: ((String, UnsafePointer<Float>, Int) -> Void)?,
-                        fill: (UnsafeMutablePointer<Float>, PackedRows) -> Void) -> [EncoderOutput] {
+    /// - Parameter tape: a training forward (T5Model+Training.swift): dropout as HF applies it in train() mode, and
+    ///   every layer records into the tape.
+    func encode(packed: PackedRows, trace: ((String, UnsafePointer<Float>, Int) -> Void)?, tape: EncoderTape? = nil,
+                fill: (UnsafeMutablePointer<Float>, PackedRows) -> Void) -> [EncoderOutput] {
         guard packed.count > 0 else { return [] }
         let d = config.dModel, inner = config.innerDim, rows = packed.total
         // Relative-position bias rows, once per distinct length, shared by all layers (only block 0 has a table).
@@ -63,13 +77,25 @@ extension T5Model {
         return workspaces.with { ws in
             let x = ws.buffer(.x, count: rows * d)  // (R, D) residual stream
             fill(x, packed)
+            if let tape {
+                tape.inputSite = tape.pass.dropoutSite()
+                tape.pass.drop(x, count: rows * d, site: tape.inputSite)
+            }
             for (i, layer) in weights.encoderLayers.enumerated() {
-                layer.forward(x, rows: packed, bias: bias, workspace: ws)
+                let layerTape = layer.forward(x, rows: packed, bias: bias, workspace: ws, recording: tape?.pass)
+                if let layerTape { tape?.layers.append(layerTape) }
                 trace?("encoder.block.\(i)", x, rows)
             }
             let final = Tensor(uninitialized: [rows, d])
-            weights.encoderFinalNorm(x, into: final.data, rows: rows)
+            // Not `tape?.finalNorm = …`: optional chaining would skip the norm itself when not recording.
+            let finalNorm = weights.encoderFinalNorm(x, into: final.data, rows: rows, record: tape != nil)
             trace?("encoder.final", final.data, rows)
+            if let tape {
+                tape.finalNorm = finalNorm
+                tape.finalSite = tape.pass.dropoutSite()
+                tape.pass.drop(final.data, count: rows * d, site: tape.finalSite)
+                if weights.crossKeyValues.isTrainable { tape.output = final }
+            }
 
             // Cross-attention K/V of all decoder layers for all requests: (R, D) · (D, N_dec·2I).
             let layers = config.numDecoderLayers, width = layers * 2 * inner

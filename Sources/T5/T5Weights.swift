@@ -39,7 +39,7 @@ struct T5Weights {
         func bias(_ stack: String, bidirectional: Bool) throws(T5Error) -> RelativePositionBias {
             let name = "\(stack).block.0.layer.0.SelfAttention.relative_attention_bias.weight"
             return RelativePositionBias(
-                table: try store.tensor(name, shape: [config.relativeAttentionNumBuckets, config.numHeads]),
+                name: name, table: try store.tensor(name, shape: [config.relativeAttentionNumBuckets, config.numHeads]),
                 bidirectional: bidirectional, numBuckets: config.relativeAttentionNumBuckets,
                 maxDistance: config.relativeAttentionMaxDistance)
         }

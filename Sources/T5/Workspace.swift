@@ -5,6 +5,8 @@ import Kernels
 final class Workspace: @unchecked Sendable {
     enum Slot: Int, CaseIterable {
         case x, h, qkv, ctx, hidden, act, scores, logits, query, embeddings
+        /// Training only: a sub-layer output before its dropout, and the backward's gradient buffers.
+        case sublayer, dOut, dH, dContext, dProjected, dScores, dHidden, dAct
     }
 
     private var buffers: [Tensor?] = Array(repeating: nil, count: Slot.allCases.count)
@@ -15,6 +17,13 @@ final class Workspace: @unchecked Sendable {
         let grown = Tensor(uninitialized: [max(count, 1)])
         buffers[slot.rawValue] = grown
         return grown.data
+    }
+
+    /// `buffer(slot, count:)` with its first `count` floats set to 0 (for gradients that are accumulated into).
+    func zeroed(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float> {
+        let data = buffer(slot, count: count)
+        data.update(repeating: 0, count: count)
+        return data
     }
 }
 

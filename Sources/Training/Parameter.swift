@@ -17,6 +17,15 @@ public struct Parameter: Sendable {
         grad = Tensor(zeros: value.shape)
     }
 
+    /// A parameter over `value` whose gradient buffer already exists (a layer's own gradient, filled by its
+    /// backward); `grad` must have `value`'s shape.
+    public init(name: String, value: Tensor, grad: Tensor) {
+        precondition(grad.shape == value.shape, "gradient \(grad.shape) of \(name) does not match \(value.shape)")
+        self.name = name
+        self.value = value
+        self.grad = grad
+    }
+
     public var shape: [Int] { value.shape }
     public var count: Int { value.count }
 

@@ -44,11 +44,15 @@ public final class Attention: @unchecked Sendable {
     /// - Parameters:
     ///   - bias: relative-position bias rows per segment length (`RelativePositionBias.vectors`).
     ///   - causal: decoder self-attention (query i sees keys 0...i).
+    ///   - pass: a training forward: record what `backward` needs (and apply dropout) into the returned tape.
+    @discardableResult
     func selfAttend(_ h: UnsafePointer<Float>, residual x: UnsafeMutablePointer<Float>, rows: PackedRows,
-                    bias: [Int: Tensor], causal: Bool, workspace ws: Workspace) {
+                    bias: [Int: Tensor], causal: Bool, workspace ws: Workspace,
+                    recording pass: TrainingPass? = nil) -> Tape? {
         let inner = inner, total = rows.total
-        let qkv = ws.buffer(.qkv, count: total * 3 * inner)  // (R, 3I)
-        let ctx = ws.buffer(.ctx, count: total * inner)      // (R, I)
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: rows.lengths, input: h) }
+        let qkv = tape?.projected.data ?? ws.buffer(.qkv, count: total * 3 * inner)  // (R, 3I)
+        let ctx = tape?.context?.data ?? ws.buffer(.ctx, count: total * inner)      // (R, I)
         let longest = rows.maxLength
         let scores = ws.buffer(.scores, count: longest * longest)
         projection(h, rows: total, into: qkv)
@@ -59,9 +63,14 @@ public final class Attention: @unchecked Sendable {
                    queries: length, keys: length, shape: shape,
                    out: ctx + rows.offsets[i] * inner, ldo: inner, scores: scores,
                    bias: { head, query in RelativePositionBias.row(vectors, head: head, query: query, length: length) },
-                   causal: causal)
+                   causal: causal, recording: tape?.recording(segment: i, scratch: scores))
         }
-        o(ctx, rows: total, into: x, beta: 1)  // residual add fused into the GEMM
+        if let tape {
+            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
+        } else {
+            o(ctx, rows: total, into: x, beta: 1)  // residual add fused into the GEMM
+        }
+        return tape
     }
 
     /// One decoder step of self-attention: row b of h (B, D) is sequence b's next position; its key and value are
@@ -90,11 +99,15 @@ public final class Attention: @unchecked Sendable {
 
     /// x (R, D) += o(softmax(q kᵀ) v): segment j's queries attend to `encoded[j]`'s keys and values of `layer`
     /// (no position bias, no mask).
+    /// - Parameter pass: a training forward: record what `backward` needs (and apply dropout) into the returned tape.
+    @discardableResult
     func crossAttend(_ h: UnsafePointer<Float>, residual x: UnsafeMutablePointer<Float>, rows: PackedRows,
-                     encoded: [EncoderOutput], layer: Int, workspace ws: Workspace) {
+                     encoded: [EncoderOutput], layer: Int, workspace ws: Workspace,
+                     recording pass: TrainingPass? = nil) -> Tape? {
         let inner = inner, total = rows.total
-        let q = ws.buffer(.qkv, count: total * inner)    // (R, I)
-        let ctx = ws.buffer(.ctx, count: total * inner)  // (R, I)
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: encoded.map(\.length), input: h) }
+        let q = tape?.projected.data ?? ws.buffer(.qkv, count: total * inner)    // (R, I)
+        let ctx = tape?.context?.data ?? ws.buffer(.ctx, count: total * inner)  // (R, I)
         let keys = encoded.map(\.length).max() ?? 0
         let scores = ws.buffer(.scores, count: rows.maxLength * keys)
         projection(h, rows: total, into: q)
@@ -103,9 +116,14 @@ public final class Attention: @unchecked Sendable {
             attend(q: q + rows.offsets[j] * inner, ldq: inner, k: source.crossKeys[layer].data, ldk: inner,
                    v: source.crossValues[layer].data, ldv: inner, queries: rows.lengths[j], keys: source.length,
                    shape: shape, out: ctx + rows.offsets[j] * inner, ldo: inner, scores: scores, bias: nil,
-                   causal: false)
+                   causal: false, recording: tape?.recording(segment: j, scratch: scores))
         }
-        o(ctx, rows: total, into: x, beta: 1)
+        if let tape {
+            tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
+        } else {
+            o(ctx, rows: total, into: x, beta: 1)
+        }
+        return tape
     }
 
     var parameterCount: Int { projection.parameterCount + o.parameterCount }

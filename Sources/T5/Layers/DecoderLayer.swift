@@ -36,20 +36,32 @@ public final class DecoderLayer: @unchecked Sendable {
     }
 
     /// x (R, D) ← block(x): self-attention, cross-attention of segment j to `encoded[j]`, then the feed-forward.
+    /// - Parameter pass: a training forward (teacher forcing, `.causal` only): every sub-layer records into the
+    ///   returned tape (DecoderLayer+Backward.swift).
+    @discardableResult
     func forward(_ x: UnsafeMutablePointer<Float>, rows: PackedRows, selfAttention mode: DecoderSelfAttention,
-                 encoded: [EncoderOutput], workspace ws: Workspace) {
+                 encoded: [EncoderOutput], workspace ws: Workspace, recording pass: TrainingPass? = nil) -> Tape? {
+        let record = pass != nil
         let h = ws.buffer(.h, count: rows.total * selfAttentionNorm.weight.count)  // (R, D) normed
-        selfAttentionNorm(x, into: h, rows: rows.total)
+        let attentionNorm = selfAttentionNorm(x, into: h, rows: rows.total, record: record)
+        let attention: Attention.Tape?
         switch mode {
         case .causal(let bias):
-            selfAttention.selfAttend(h, residual: x, rows: rows, bias: bias, causal: true, workspace: ws)
+            attention = selfAttention.selfAttend(h, residual: x, rows: rows, bias: bias, causal: true, workspace: ws,
+                                                 recording: pass)
         case .cached(let sequences):
+            precondition(!record, "a training forward runs teacher-forced, not from a KV cache")
             selfAttention.selfAttendStep(h, residual: x, sequences: sequences, layer: index, workspace: ws)
+            attention = nil
         }
-        crossAttentionNorm(x, into: h, rows: rows.total)
-        crossAttention.crossAttend(h, residual: x, rows: rows, encoded: encoded, layer: index, workspace: ws)
-        feedForwardNorm(x, into: h, rows: rows.total)
-        feedForward(h, residual: x, rows: rows.total, workspace: ws)
+        let crossNorm = crossAttentionNorm(x, into: h, rows: rows.total, record: record)
+        let cross = crossAttention.crossAttend(h, residual: x, rows: rows, encoded: encoded, layer: index,
+                                               workspace: ws, recording: pass)
+        let ffnNorm = feedForwardNorm(x, into: h, rows: rows.total, record: record)
+        let ffn = feedForward(h, residual: x, rows: rows.total, workspace: ws, recording: pass)
+        guard let attentionNorm, let attention, let crossNorm, let cross, let ffnNorm, let ffn else { return nil }
+        return Tape(selfAttentionNorm: attentionNorm, selfAttention: attention, crossAttentionNorm: crossNorm,
+                    crossAttention: cross, feedForwardNorm: ffnNorm, feedForward: ffn)
     }
 
     var parameterCount: Int {

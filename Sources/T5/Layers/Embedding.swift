@@ -7,6 +7,9 @@ public final class Embedding: @unchecked Sendable {
     /// HF name of the table.
     public let name: String
     let table: Tensor  // (V, D)
+    /// ∂loss/∂table (V, D) when trainable, else nil (Embedding+Backward.swift). For a tied checkpoint the LM head's
+    /// gradient lands here too (HF ties `lm_head.weight` to `shared.weight`).
+    public internal(set) var gradient: Tensor?
 
     init(name: String, table: Tensor) {
         self.name = name

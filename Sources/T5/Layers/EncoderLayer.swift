@@ -20,13 +20,22 @@ public final class EncoderLayer: @unchecked Sendable {
     }
 
     /// x (R, D) ← block(x): bidirectional self-attention per segment, then the feed-forward.
-    /// - Parameter bias: relative-position bias rows per segment length (from block 0's table).
-    func forward(_ x: UnsafeMutablePointer<Float>, rows: PackedRows, bias: [Int: Tensor], workspace ws: Workspace) {
+    /// - Parameters:
+    ///   - bias: relative-position bias rows per segment length (from block 0's table).
+    ///   - pass: a training forward: every sub-layer records into the returned tape (EncoderLayer+Backward.swift).
+    @discardableResult
+    func forward(_ x: UnsafeMutablePointer<Float>, rows: PackedRows, bias: [Int: Tensor], workspace ws: Workspace,
+                 recording pass: TrainingPass? = nil) -> Tape? {
+        let record = pass != nil
         let h = ws.buffer(.h, count: rows.total * selfAttentionNorm.weight.count)  // (R, D) normed
-        selfAttentionNorm(x, into: h, rows: rows.total)
-        selfAttention.selfAttend(h, residual: x, rows: rows, bias: bias, causal: false, workspace: ws)
-        feedForwardNorm(x, into: h, rows: rows.total)
-        feedForward(h, residual: x, rows: rows.total, workspace: ws)
+        let attentionNorm = selfAttentionNorm(x, into: h, rows: rows.total, record: record)
+        let attention = selfAttention.selfAttend(h, residual: x, rows: rows, bias: bias, causal: false, workspace: ws,
+                                                 recording: pass)
+        let ffnNorm = feedForwardNorm(x, into: h, rows: rows.total, record: record)
+        let ffn = feedForward(h, residual: x, rows: rows.total, workspace: ws, recording: pass)
+        guard let attentionNorm, let attention, let ffnNorm, let ffn else { return nil }
+        return Tape(selfAttentionNorm: attentionNorm, selfAttention: attention, feedForwardNorm: ffnNorm,
+                    feedForward: ffn)
     }
 
     var parameterCount: Int {

@@ -27,20 +27,35 @@ public final class FeedForward: @unchecked Sendable {
     }
 
     /// x (R, D) += FFN(h (R, D)).
+    /// - Parameter pass: a training forward: record what `backward` needs (and apply dropout) into the returned tape.
+    @discardableResult
     func callAsFunction(_ h: UnsafePointer<Float>, residual x: UnsafeMutablePointer<Float>, rows: Int,
-                        workspace ws: Workspace) {
-        let hidden = ws.buffer(.hidden, count: rows * (gated ? 2 : 1) * dFF)  // (R, F or 2F)
+                        workspace ws: Workspace, recording pass: TrainingPass? = nil) -> Tape? {
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, input: h) }
+        let hidden = tape?.preActivation.data ?? ws.buffer(.hidden, count: rows * (gated ? 2 : 1) * dFF)  // (R, F|2F)
         wi(h, rows: rows, into: hidden)
         let product: UnsafeMutablePointer<Float>
         if gated {
-            let act = ws.buffer(.act, count: rows * dFF)  // (R, F)
+            let act = tape?.product?.data ?? ws.buffer(.act, count: rows * dFF)  // (R, F)
             activation.applyGated(out: act, inp: hidden, rows: rows, width: dFF)
+            product = act
+        } else if tape != nil {
+            // Recording keeps the pre-activation for the backward: the activation runs on a copy.
+            let act = tape?.product?.data ?? ws.buffer(.act, count: rows * dFF)  // (R, F)
+            act.update(from: hidden, count: rows * dFF)
+            activation.apply(act, count: rows * dFF)
             product = act
         } else {
             activation.apply(hidden, count: rows * dFF)
             product = hidden
         }
-        wo(product, rows: rows, into: x, beta: 1)  // residual add fused into the GEMM
+        if let tape {
+            tape.pass.drop(product, count: rows * dFF, site: tape.activationSite)
+            tape.pass.residualAdd(wo, product, rows: rows, into: x, site: tape.outputSite, workspace: ws)
+        } else {
+            wo(product, rows: rows, into: x, beta: 1)  // residual add fused into the GEMM
+        }
+        return tape
     }
 
     var parameterCount: Int { wi.parameterCount + wo.parameterCount }

@@ -8,6 +8,8 @@ public final class LayerNorm: @unchecked Sendable {
     public let name: String
     let weight: Tensor  // (dModel)
     let eps: Float
+    /// ∂loss/∂weight (dModel) when trainable, else nil (LayerNorm+Backward.swift).
+    public internal(set) var gradient: Tensor?
 
     init(name: String, weight: Tensor, eps: Double) {
         self.name = name
@@ -20,9 +22,21 @@ public final class LayerNorm: @unchecked Sendable {
         self.init(name: scope.name("weight"), weight: try scope.tensor("weight", shape: [dModel]), eps: eps)
     }
 
-    /// out (rows, dModel) = norm(inp (rows, dModel)); out may alias inp.
-    func callAsFunction(_ inp: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int) {
-        rmsNorm(out: out, inp: inp, weight: weight.data, rows: rows, dim: weight.count, eps: eps)
+    /// out (rows, dModel) = norm(inp (rows, dModel)); out may alias inp unless recording.
+    /// - Parameter record: a training forward: keeps a copy of `inp` and the per-row rstd for `backward` (the
+    ///   recording kernel is bit-identical to the serving one).
+    @discardableResult
+    func callAsFunction(_ inp: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int,
+                        record: Bool = false) -> Tape? {
+        guard record else {
+            rmsNorm(out: out, inp: inp, weight: weight.data, rows: rows, dim: weight.count, eps: eps)
+            return nil
+        }
+        let tape = Tape(rows: rows, dim: weight.count)
+        tape.input.data.update(from: inp, count: rows * weight.count)
+        rmsNormForward(out: out, rstd: tape.rstd.data, inp: inp, weight: weight.data, rows: rows, dim: weight.count,
+                       eps: eps)
+        return tape
     }
 
     var parameterCount: Int { weight.count }

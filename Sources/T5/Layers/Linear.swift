@@ -16,6 +16,9 @@ public final class Linear: @unchecked Sendable {
     let storage: Storage
     public let inFeatures: Int
     public let outFeatures: Int
+    /// ∂loss/∂W (K, N), allocated by `makeTrainable()`; nil while the weight is frozen (then no backward pass
+    /// computes a weight gradient for it). See Linear+Backward.swift.
+    public internal(set) var gradient: Tensor?
 
     init(names: [String], weight: Tensor) {
         precondition(weight.rank == 2 && !names.isEmpty && weight.shape[1] % names.count == 0,

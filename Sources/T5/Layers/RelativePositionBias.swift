@@ -4,11 +4,23 @@
 import Foundation
 import Kernels
 
-struct RelativePositionBias {
+final class RelativePositionBias: @unchecked Sendable {
+    /// HF name of the table ("….block.0.layer.0.SelfAttention.relative_attention_bias.weight").
+    let name: String
     let table: Tensor  // (numBuckets, numHeads), the nn.Embedding weight
     let bidirectional: Bool
     let numBuckets: Int
     let maxDistance: Int
+    /// ∂loss/∂table (numBuckets, numHeads) when trainable, else nil (RelativePositionBias+Backward.swift).
+    var gradient: Tensor?
+
+    init(name: String, table: Tensor, bidirectional: Bool, numBuckets: Int, maxDistance: Int) {
+        self.name = name
+        self.table = table
+        self.bidirectional = bidirectional
+        self.numBuckets = numBuckets
+        self.maxDistance = maxDistance
+    }
 
     var numHeads: Int { table.shape[1] }
 
