@@ -68,8 +68,9 @@ BEAM_CASES = [  # (num_beams, max_new_tokens, length_penalty, early_stopping)
 ]
 BUCKET_CASES = [(32, 128), (16, 20), (8, 16), (10, 40)]
 # What makes a golden able to fail: every greedy and beam output holds at least MIN_DISTINCT distinct content tokens
-# (not pad, not EOS), greedy outputs differ between inputs, some stop at EOS and some at the length limit, and every
-# greedy step wins by at least MIN_MARGIN logits (Album computes in float32).
+# (not pad, not EOS), greedy outputs differ between inputs, some greedy outputs stop at EOS and some at the length
+# limit, some beam output stops at EOS (so early_stopping and length_penalty matter), and every greedy step wins by at
+# least MIN_MARGIN logits (Album computes in float32).
 MIN_DISTINCT = 3
 MIN_MARGIN = 2e-3
 MAX_SEEDS = 64
@@ -193,10 +194,11 @@ def pick_inputs(reference, check, generator, vocab):
     return inputs
 
 
-def golden_is_sharp(greedy_rows):
+def golden_is_sharp(greedy_rows, beam_rows):
     ids = [tuple(row["ids"]) for row in greedy_rows]
     return (len(set(ids)) == len(ids) and any(row[-1] == EOS for row in ids)
-            and any(len(row) == GREEDY_MAX_NEW and row[-1] != EOS for row in ids))
+            and any(len(row) == GREEDY_MAX_NEW and row[-1] != EOS for row in ids)
+            and any(row["ids"][-1] == EOS for row in beam_rows))
 
 
 def build(name, spec):
@@ -213,7 +215,8 @@ def build(name, spec):
             if inputs is None:
                 continue
             greedy_rows = [greedy(reference, ids, GREEDY_MAX_NEW) for ids in inputs]
-            if golden_is_sharp(greedy_rows):
+            beam_rows = [row for slot, ids in enumerate(inputs) for row in beams_for(reference, slot, ids)]
+            if golden_is_sharp(greedy_rows, beam_rows):
                 break
     else:
         raise SystemExit(f"{name}: no seed in {MAX_SEEDS} gives varied goldens; change the variant's init")
@@ -228,7 +231,7 @@ def build(name, spec):
                   "inputs": inputs, "targets": targets,
                   "scores": score_pairs(reference, inputs, targets),
                   "greedy": greedy_rows,
-                  "beam": [row for slot, ids in enumerate(inputs) for row in beams_for(reference, slot, ids)],
+                  "beam": beam_rows,
                   "stored_values": stored_values(directory, spec["dtype"])}
         golden["beam"].sort(key=lambda row: (row["case"], row["input"]))
         golden["hidden"] = save_hidden(reference, inputs, targets, directory / "hidden.safetensors")

@@ -44,7 +44,7 @@ import TestSupport
     }
 
     /// The goldens can fail: every greedy and beam output varies, inputs give different outputs, and both stopping
-    /// rules (EOS, length) occur. A golden of one repeated token would pass an implementation that ignores its input.
+    /// rules (EOS, length) occur in greedy and beam outputs. A golden of one repeated token would pass an implementation that ignores its input.
     @Test(arguments: TinyModels.variants)
     func goldensAreSharp(variant: String) throws {
         let golden = try Golden.load(variant)
@@ -61,6 +61,7 @@ import TestSupport
         #expect(Set(golden.greedy.map(\.ids)).count == golden.greedy.count, "different inputs, different outputs")
         #expect(golden.greedy.contains { $0.ids.last == 1 }, "some greedy output stops at EOS")
         #expect(golden.greedy.contains { $0.ids.count == 12 && $0.ids.last != 1 }, "some greedy output hits the limit")
+        #expect(golden.beam.contains { $0.ids.last == 1 }, "some beam output stops at EOS (early stopping matters)")
     }
 
     @Test func beamSearchBoolOverloadMatchesModes() throws {
