@@ -172,13 +172,11 @@ class Cases:
 
     def acceptable(self, prompt, inputs):
         """Whether [P; E[x]] gives, for each input, a varied greedy output no other prompt gave, with no near-tie."""
-        outputs = []
         for i in inputs:
             ids, margin = greedy_embeds(self.model64, torch.cat([prompt.double(), self.E64[INPUTS[i]]]), GREEDY_STEPS)
             if margin < MIN_MARGIN or len(set(ids) - {PAD, EOS}) < MIN_DISTINCT or tuple(ids) in self.taken[i]:
                 return False
-            outputs.append(tuple(ids))
-        return len(set(outputs)) == len(outputs) or len(inputs) != len(set(inputs))
+        return True
 
     def add(self, task, idx, prompt, ll, greedy=None, weights=None, into=None):
         """`prompt` (l, d) as Album must see it; `greedy` from the task's own reference when it has one (PEFT),
