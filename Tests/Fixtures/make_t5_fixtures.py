@@ -318,7 +318,9 @@ def save_hidden(model, inputs, targets, path):
         captured["logits"] = logits.contiguous()
         tensors |= {f"{case}/{k}": v.float().contiguous() for k, v in captured.items()}
         cases.append({"prefix": f"{case}/", "input": inputs[i], "target": targets[j]})
-    save_file(tensors, str(path), metadata=versions() | {"reference_dtype": "torch.float64"})
+    # One metadata entry: safetensors writes several in hash order, which would change the file on every run.
+    meta = json.dumps(versions() | {"reference_dtype": "torch.float64"}, sort_keys=True)
+    save_file(tensors, str(path), metadata={"golden": meta})
     return cases
 
 
