@@ -12,8 +12,14 @@
 
 The model is random: its outputs are meaningless. The assets exist to exercise every artifact kind end to end.
 Run from the repository root (the PEFT adapter records the tokenizer path relative to it):
-    python3 models/make_demo.py
+    python3 models/make_demo.py                 (rebuilds everything, then writes the goldens)
+    python3 models/make_demo.py --goldens-only  (retrains nothing; reads models/default and models/tasks as they are)
+The goldens (Tests/Fixtures/demo/golden.json) are what transformers, PEFT and the tokenizers give on the bundled
+assets: token ids for a set of texts from T5Tokenizer on tokenizer.json, checked against T5Tokenizer converting
+spiece.model alone; and, in float64, greedy ids and candidate log-likelihoods of the plain model and of each demo task
+(the static prompt, the PEFT adapter through PEFT itself, the SPE task from the spec's formulas).
 """
+import argparse
 import hashlib
 import json
 import math
@@ -34,6 +40,9 @@ from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "default")
 TASKS_DIR = os.path.join(HERE, "tasks")
+GOLDEN = os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", "demo", "golden.json")
+GREEDY_STEPS = 12
+MIN_MARGIN = 1e-3  # a greedy golden whose top two logits are closer than this is a coin toss for float32: skipped
 D, PROMPT_LEN = 64, 8
 torch.manual_seed(0)
 random.seed(0)
@@ -262,7 +271,158 @@ def main():
                 "exist to exercise every artifact kind (Album static prompt, PEFT adapter, SPE task + album). "
                 "See docs/task-format.md.\n" % (torch.__version__, transformers.__version__, peft.__version__))
     print("fingerprint", fp)
+    write_goldens()
+
+
+TOKENIZER_TEXTS = [
+    "sst2 sentence: the movie was wonderful.",
+    "premise: the dog is a delight. hypothesis: the city was terrible.",
+    "summarize: the plot the acting the music the story the ending the cast",
+    "topic: the telescope found a planet.",
+    "",
+    "   leading, trailing   and  repeated   spaces   ",
+    "Hello, WORLD! 12345 -- (parentheses) [brackets] {braces}",
+    "café naïve résumé Ünïcödé",
+    "日本語のテキストと中文",
+    "emoji 😀 ① ｆｕｌｌｗｉｄｔｈ ﬁ ligature",
+    "The <extra_id_0> walks <extra_id_1> the dog.",
+    "tab\tnewline\nend",
+    "</s> inside the text",
+    "supercalifragilisticexpialidocious antidisestablishmentarianism",
+    "positive negative entailment not_entailment sports business science",
+]
+PLAIN_INPUTS = ["the movie was wonderful.", "the market fell sharply.", "premise: a man sleeps. hypothesis: a man rests.",
+                "summarize: the team won the match", "the weather is a mess"]
+TASK_INPUTS = {
+    "sentiment": [{"sentence": s} for s in ("the movie was wonderful.", "the plot is boring.", "the cast felt warm and funny.",
+                                           "the ending was awful.", "the music is a delight.")],
+    "nli": [{"premise": p, "hypothesis": h} for p, h in (
+        ("the dog was brilliant.", "the dog is charming."), ("the city is great.", "the market was terrible."),
+        ("the team felt warm and funny.", "the team is a mess."), ("a man is a delight.", "the woman was wonderful."),
+        ("the story is boring.", "the story felt dull and slow."))],
+    "summarize": [{"input": t} for t in ("the plot the acting the music the story", "the team won the match.",
+                                        "the market fell sharply and the company hired new staff.",
+                                        "the telescope found a planet.", "the dog the city the weather")],
+}
+SCORE_TARGETS = ["positive", "negative", "the movie", "sports"]
+
+
+@torch.no_grad()
+def _greedy(model, embeds, steps=GREEDY_STEPS):
+    """Greedy ids after the start token, re-running the decoder each step, and the smallest top-1/top-2 margin."""
+    encoder_outputs = model.get_encoder()(inputs_embeds=embeds[None])
+    decoded, margin = [model.config.decoder_start_token_id], math.inf
+    for _ in range(steps):
+        logits = model(encoder_outputs=encoder_outputs, decoder_input_ids=torch.tensor([decoded])).logits[0, -1]
+        top = torch.topk(logits, 2).values
+        margin = min(margin, float(top[0] - top[1]))
+        decoded.append(int(logits.argmax()))
+        if decoded[-1] == model.config.eos_token_id:
+            break
+    return decoded[1:], margin
+
+
+@torch.no_grad()
+def _log_likelihood(model, embeds, target):
+    labels = torch.tensor([target])
+    logits = model(inputs_embeds=embeds[None], labels=labels).logits[0]
+    return float(F.log_softmax(logits.double(), dim=-1).gather(1, labels[0][:, None]).sum())
+
+
+def _spe_prompt(E, task_dir, x):
+    """The nli task's instance prompt from the spec (docs/task-format.md): default mode, max pooling."""
+    manifest = json.load(open(os.path.join(task_dir, "task.json")))
+    spe = manifest["spe"]
+    assert spe["pooling"] == "max" and not spe.get("includeTaskInAttention", False)
+    weights = {k: v.double() for k, v in safetensors.torch.load_file(os.path.join(task_dir, "spe.safetensors")).items()}
+    album = safetensors.torch.load_file(os.path.join(TASKS_DIR, spe["album"], "album.safetensors"))["prompts"].double()
+    xhat = E[x].max(dim=0).values
+    u = weights["up.weight"] @ F.silu(weights["down.weight"] @ xhat)
+    h = F.layer_norm(u, (u.shape[0],), weights["layer_norm.weight"], weights["layer_norm.bias"],
+                     eps=spe.get("layerNormEpsilon", 1e-5))
+    a = torch.softmax(album.max(dim=1).values @ h / spe["temperature"], dim=0)
+    return weights["task_prompt"] + (a[:, None, None] * album).sum(0)
+
+
+def write_goldens():
+    """Tests/Fixtures/demo/golden.json from the bundled model, tokenizer and tasks as they are on disk."""
+    from peft import PeftModel
+    fast = T5Tokenizer.from_pretrained(MODEL_DIR)  # tokenizer.json + tokenizer_config.json
+    spiece_only = tempfile.mkdtemp()
+    shutil.copy(os.path.join(MODEL_DIR, "spiece.model"), os.path.join(spiece_only, "spiece.model"))
+    slow = T5Tokenizer.from_pretrained(spiece_only, extra_ids=100)  # converted from spiece.model alone
+    shutil.rmtree(spiece_only)
+
+    def ids(text):
+        got = fast(text).input_ids
+        assert slow(text).input_ids == got, f"tokenizer.json and spiece.model disagree on {text!r}"
+        return got
+
+    tokenizer_cases = [{"text": t, "ids": ids(t), "tokens": fast.convert_ids_to_tokens(ids(t)),
+                        "decoded": fast.decode(ids(t), skip_special_tokens=True)} for t in TOKENIZER_TEXTS]
+
+    model = T5ForConditionalGeneration.from_pretrained(MODEL_DIR, dtype=torch.float64, attn_implementation="eager").eval()
+    E = model.shared.weight.detach()
+    peft_model = PeftModel.from_pretrained(
+        T5ForConditionalGeneration.from_pretrained(MODEL_DIR, dtype=torch.float64, attn_implementation="eager"),
+        os.path.join(TASKS_DIR, "summarize")).eval().double()
+    prompts = {
+        "sentiment": lambda x: safetensors.torch.load_file(os.path.join(TASKS_DIR, "sentiment", "prompt.safetensors"))["prompt"].double(),
+        "summarize": lambda x: peft_model.get_prompt(batch_size=1)[0, :peft_model.peft_config["default"].num_virtual_tokens].detach().double(),
+        "nli": lambda x: _spe_prompt(E, os.path.join(TASKS_DIR, "nli"), x),
+        None: lambda x: torch.zeros(0, E.shape[1], dtype=torch.float64),
+    }
+    templates = {None: "{input}"}
+    labels = {None: SCORE_TARGETS}
+    for task in ("sentiment", "nli", "summarize"):
+        path = os.path.join(TASKS_DIR, task, "task.json")
+        manifest = json.load(open(path)) if os.path.exists(path) else {}
+        templates[task] = manifest.get("template", "{input}")
+        labels[task] = manifest.get("labels", SCORE_TARGETS[2:])
+
+    cases, skipped = [], []
+    inputs = [(None, {"input": t}) for t in PLAIN_INPUTS] + [(t, f) for t, fs in TASK_INPUTS.items() for f in fs]
+    for task, fields in inputs:
+        text = templates[task].format(**fields)
+        x = ids(text)
+        P = prompts[task](x)
+        Z = torch.cat([P, E[x]])
+        greedy, margin = _greedy(model, Z)
+        if task == "summarize":  # PEFT's own generate on the adapter must agree with [P; E[x]]
+            gen = peft_model.generate(input_ids=torch.tensor([x]), attention_mask=torch.ones(1, len(x), dtype=torch.long),
+                                      max_new_tokens=GREEDY_STEPS, do_sample=False, num_beams=1)
+            assert gen[0].tolist()[1:] == greedy, (gen[0].tolist()[1:], greedy)
+        if margin < MIN_MARGIN:
+            skipped.append(text)
+            continue
+        candidates = []
+        for label in labels[task]:
+            y = ids(label)
+            ll = _log_likelihood(model, Z, y)
+            if task == "summarize":
+                out = peft_model(input_ids=torch.tensor([x]), attention_mask=torch.ones(1, len(x), dtype=torch.long),
+                                 labels=torch.tensor([y]))
+                peft_ll = float(F.log_softmax(out.logits.double(), -1)[0].gather(1, torch.tensor(y)[:, None]).sum())
+                assert abs(peft_ll - ll) <= 1e-9 * abs(ll), (peft_ll, ll)
+            candidates.append({"text": label, "ids": y, "logLikelihood": ll})
+        cases.append({"task": task, "fields": fields, "formatted": text, "inputIDs": x, "promptRows": P.shape[0],
+                      "candidates": candidates, "greedy": greedy, "minMargin": margin})
+    os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
+    write_json(GOLDEN, {
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__,
+                     "sentencepiece": spm.__version__},
+        "referenceDType": "torch.float64", "greedyMaxNewTokens": GREEDY_STEPS, "minMargin": MIN_MARGIN,
+        "fingerprint": fingerprint(E), "skippedNearTies": skipped, "tokenizer": tokenizer_cases, "cases": cases})
+    print(f"wrote {len(tokenizer_cases)} tokenizer cases and {len(cases)} model cases to {GOLDEN}; "
+          f"skipped {len(skipped)} near-ties")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--goldens-only", action="store_true",
+                        help="write Tests/Fixtures/demo/golden.json from the existing models/default and models/tasks")
+    if parser.parse_args().goldens_only:
+        torch.manual_seed(0)
+        write_goldens()
+    else:
+        main()

@@ -15,15 +15,23 @@ public struct Closeness: CustomStringConvertible, Sendable {
     /// Element-wise |got - expected| ≤ maxAbs + rel·|expected|, optionally NMSE ≤ nmse.
     public init(_ label: String, got: [Float], expected: [Float], maxAbs: Double, rel: Double = 0,
                 nmse nmseLimit: Double? = nil) {
+        self.init(label, got: got.map(Double.init), expected: expected.map(Double.init), maxAbs: maxAbs, rel: rel,
+                  nmse: nmseLimit)
+    }
+
+    /// The same check on Double values (log-likelihoods).
+    public init(_ label: String, got: [Double], expected: [Double], maxAbs: Double, rel: Double = 0,
+                nmse nmseLimit: Double? = nil) {
         self.label = label
         count = expected.count
-        var worst = 0.0, worstIndex = -1, first: Int? = nil
+        var worst = 0.0, worstIndex = -1, first: Int? = nil, worstRelative = 0.0
         var errorSum = 0.0, refSum = 0.0
         if got.count == expected.count {
             for i in 0..<count {
-                let e = Double(expected[i]), g = Double(got[i])
+                let e = expected[i], g = got[i]
                 let diff = abs(g - e)
                 if !(diff <= worst) { worst = diff; worstIndex = i }
+                if e != 0, !(diff / abs(e) <= worstRelative) { worstRelative = diff / abs(e) }
                 if first == nil, !(diff <= maxAbs + rel * abs(e)) { first = i }
                 errorSum += (g - e) * (g - e)
                 refSum += e * e
@@ -31,7 +39,9 @@ public struct Closeness: CustomStringConvertible, Sendable {
         }
         maxAbsDiff = worst
         maxAbsIndex = worstIndex
+        maxRelDiff = worstRelative
         firstMismatch = got.count == expected.count ? first : 0
+        firstMismatchValues = first.map { (got[$0], expected[$0]) }
         nmse = refSum > 0 ? errorSum / refSum : errorSum
         let measuredNMSE = refSum > 0 ? errorSum / refSum : errorSum
         let nmseOK = nmseLimit.map { measuredNMSE <= $0 } ?? true
@@ -43,14 +53,19 @@ public struct Closeness: CustomStringConvertible, Sendable {
         if got.count != expected.count { _countMismatch = (got.count, expected.count) } else { _countMismatch = nil }
     }
 
+    /// Largest |got - expected| / |expected| over the nonzero expected values.
+    public let maxRelDiff: Double
+    private let firstMismatchValues: (Double, Double)?
     private let _countMismatch: (Int, Int)?
 
     public var description: String {
         if let (g, e) = _countMismatch { return "\(label): got \(g) values, expected \(e)" }
         let status = passed ? "ok" : "FAILED"
-        let where_ = firstMismatch.map { "first mismatch at index \($0), " } ?? ""
+        var where_ = firstMismatch.map { "first mismatch at index \($0)" } ?? ""
+        if let (g, e) = firstMismatchValues { where_ += " (got \(g), expected \(e))" }
+        if !where_.isEmpty { where_ += ", " }
         return "\(label): \(status) (\(tolerance)); \(where_)max |diff| \(maxAbsDiff) at index \(maxAbsIndex), "
-            + "nmse \(nmse), n = \(count)"
+            + "max rel diff \(maxRelDiff), nmse \(nmse), n = \(count)"
     }
 }
 

@@ -1,5 +1,6 @@
-// Shared helpers of the Prompts tests: fixture paths (relative to this file), golden.json decoding, scratch copies
-// of the fixture tasks directory, and a closeness check that names the first mismatch and the max difference.
+// Shared helpers of the Prompts tests: fixture paths (relative to this file), golden.json decoding (written by
+// Tests/Fixtures/make_prompt_fixtures.py), scratch copies of the fixture tasks directory, and a closeness check that
+// names the first mismatch and the max difference.
 import Foundation
 import Kernels
 import SafeTensors
@@ -11,6 +12,10 @@ enum PromptFixtures {
         .appendingPathComponent("Fixtures/prompts")
     static let modelDirectory = root.appendingPathComponent("model")
     static let tasksDirectory = root.appendingPathComponent("tasks")
+    /// Static prompts in the other file encodings (.npy '<f2', format 2.0 and 3.0; F16 and BF16 safetensors).
+    static let encodingsDirectory = root.appendingPathComponent("encodings")
+    /// static-a as exported by Album (`album tasks export`), the adapter PEFT loaded for `golden.peftExport`.
+    static let peftExportDirectory = root.appendingPathComponent("peft-export")
 
     struct Case: Decodable {
         let task: String
@@ -28,7 +33,16 @@ enum PromptFixtures {
         let albumHash: String
         let dModel: Int
         let vocab: Int
+        /// References run in float64 ("torch.float64").
+        let referenceDType: String
+        let greedyMaxNewTokens: Int
+        /// Every greedy golden has at least this many distinct content tokens (not pad, not EOS).
+        let minDistinct: Int
         let cases: [Case]
+        /// One case per file in `encodingsDirectory`, `task` = the folder name.
+        let encodings: [Case]
+        /// PEFT's own results on the adapter in `peftExportDirectory` (task "peft-export").
+        let peftExport: [Case]
     }
 
     static let golden: Golden = try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: root.appendingPathComponent("golden.json")))

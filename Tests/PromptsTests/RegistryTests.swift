@@ -72,22 +72,38 @@ import Testing
         let registry = try TaskRegistry(directory: dir, model: model)
         let before = try entries(dir)
         let staging = try staticStaging(value: .nan)
-        await #expect(throws: PromptsError.self) { try await registry.put(name: "static-a", from: staging) }
+        let stagedWeights = staging.appendingPathComponent("prompt.safetensors")
+        await #expect(throws: PromptsError.nonFinite(path: stagedWeights.path, tensor: "prompt", index: 0)) {
+            try await registry.put(name: "static-a", from: staging)
+        }
         let truncated = try staticStaging(value: 1)
         let weights = truncated.appendingPathComponent("prompt.safetensors")
         try Data(try Data(contentsOf: weights).dropLast(10)).write(to: weights)
-        await #expect(throws: PromptsError.self) { try await registry.put(name: "static-a", from: truncated) }
-        await #expect(throws: PromptsError.self) { try await registry.put(name: "../escape", from: staticStaging(value: 1)) }
-        await #expect(throws: PromptsError.self) { try await registry.put(name: "x", files: ["task.json": Data("{".utf8)]) }
+        // 3·16 floats = 192 data bytes, 10 of them cut.
+        let cut = SafeTensorsError.truncated(path: weights.path, reason: "tensor 'prompt' ends at byte 192 but the data section has 182")
+        await #expect(throws: PromptsError.unreadable(path: weights.path, reason: cut.description)) {
+            try await registry.put(name: "static-a", from: truncated)
+        }
+        await #expect(throws: PromptsError.invalidName("../escape", reason: "must not start with '.' or '-'")) {
+            try await registry.put(name: "../escape", from: staticStaging(value: 1))
+        }
+        await #expect(throws: PromptsError.invalidName("a/b", reason: "only letters, digits, '-', '_' and '.' are allowed")) {
+            try await registry.put(name: "a/b", from: staticStaging(value: 1))
+        }
+        await #expect {
+            try await registry.put(name: "x", files: ["task.json": Data("{".utf8)])
+        } throws: { error in
+            // The JSON parser's own wording follows the file name and differs between platforms.
+            guard case .badManifest(let path, _) = error as? PromptsError else { return false }
+            return path == "upload/task.json"
+        }
         // An upload's error names the uploaded file, not the registry's private staging folder.
         let truncatedUpload = try Data(contentsOf: weights)
         let manifest = try Data(contentsOf: truncated.appendingPathComponent("task.json"))
-        do {
-            _ = try await registry.put(name: "static-a", files: ["task.json": manifest, "prompt.safetensors": truncatedUpload])
-            Issue.record("a truncated upload was accepted")
-        } catch {
-            #expect(error.description.contains("upload/prompt.safetensors"), "\(error)")
-            #expect(!error.description.contains(dir.path), "\(error)")
+        let uploadCut = SafeTensorsError.truncated(path: "upload/prompt.safetensors",
+                                                   reason: "tensor 'prompt' ends at byte 192 but the data section has 182")
+        await #expect(throws: PromptsError.unreadable(path: "upload/prompt.safetensors", reason: uploadCut.description)) {
+            try await registry.put(name: "static-a", files: ["task.json": manifest, "prompt.safetensors": truncatedUpload])
         }
         #expect(try entries(dir) == before)
         #expect(registry.snapshot().task(named: "static-a")?.version == 0)

@@ -1,4 +1,5 @@
-// Input templates: filling named fields, plain-text tasks, brace escapes and the errors for bad templates or inputs.
+// Input templates: filling named fields, plain-text tasks, brace escapes, and the exact error (case, file or task,
+// reason) for each kind of bad template or input.
 import Testing
 @testable import Prompts
 
@@ -21,8 +22,17 @@ import Testing
     }
 
     @Test func rejectsBadTemplates() {
-        for bad in ["no fields", "open {a", "stray } brace {a}", "{}", "{bad-name}"] {
-            #expect(throws: PromptsError.self, "\(bad)") { try InputTemplate(bad, path: "t") }
+        let cases: [(String, String)] = [
+            ("no fields", "has no {field}"),
+            ("open {a", "unclosed '{'"),
+            ("stray } brace {a}", "stray '}' (write '}}' for a literal brace)"),
+            ("{}", "field name \"\" must be letters, digits or '_'"),
+            ("{bad-name}", "field name \"bad-name\" must be letters, digits or '_'"),
+        ]
+        for (bad, reason) in cases {
+            #expect(throws: PromptsError.badManifest(path: "t", reason: "template \(bad.debugDescription): \(reason)"), "\(bad)") {
+                try InputTemplate(bad, path: "t")
+            }
         }
     }
 
@@ -31,8 +41,18 @@ import Testing
         #expect(throws: PromptsError.badInput(task: "qa", reason: "missing fields [\"context\"] (template \"q: {question} c: {context}\")")) {
             try template.fill(text: nil, fields: ["question": "why"], task: "qa")
         }
-        #expect(throws: PromptsError.self) { try template.fill(text: nil, fields: ["question": "a", "context": "b", "extra": "c"], task: "qa") }
-        #expect(throws: PromptsError.self) { try template.fill(text: "plain", fields: nil, task: "qa") }
-        #expect(throws: PromptsError.self) { try template.fill(text: nil, fields: nil, task: "qa") }
+        #expect(throws: PromptsError.badInput(task: "qa", reason: "unknown fields [\"extra\"]; the template uses [\"question\", \"context\"]")) {
+            try template.fill(text: nil, fields: ["question": "a", "context": "b", "extra": "c"], task: "qa")
+        }
+        #expect(throws: PromptsError.badInput(
+            task: "qa", reason: "this task takes fields [\"question\", \"context\"], not plain text (template \"q: {question} c: {context}\")")) {
+            try template.fill(text: "plain", fields: nil, task: "qa")
+        }
+        #expect(throws: PromptsError.badInput(task: "qa", reason: "no input: give text or fields [\"question\", \"context\"]")) {
+            try template.fill(text: nil, fields: nil, task: "qa")
+        }
+        #expect(throws: PromptsError.badInput(task: "qa", reason: "give either text or fields, not both")) {
+            try template.fill(text: "plain", fields: ["question": "a", "context": "b"], task: "qa")
+        }
     }
 }

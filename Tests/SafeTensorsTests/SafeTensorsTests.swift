@@ -1,5 +1,6 @@
-// The safetensors reader, writer and sharded-checkpoint loader: round trips, BF16/F16 widening against values
-// torch wrote (the T5 fixtures), sharded index handling, and clear errors for malformed files.
+// The safetensors reader, writer and sharded-checkpoint loader: round trips, BF16/F16 widening against the values
+// torch widened (the T5 fixtures' golden.json), sharded index handling, and the exact error (case, file, reason) for
+// each kind of malformed file.
 import Foundation
 import SafeTensors
 import Testing
@@ -37,13 +38,30 @@ import TestSupport
         #expect(values.contains { $0 != 0 })
     }
 
-    @Test func f16ValuesWidenToNearbyFloats() throws {
-        let file = try SafeTensorsFile(url: Fixtures.url("t5/f16_gelu/model.safetensors"))
-        let values = try file.floats("encoder.final_layer_norm.weight")
-        // Layer-norm weights are initialised to 1 in HF.
-        #expect(values.allSatisfy { $0 == 1 })
-        let table = try file.floats("shared.weight")
-        #expect(table.allSatisfy { Float(Float16($0)) == $0 }, "every widened value is exactly an f16 value")
+    /// Values torch itself widened to float32 from the stored BF16/F16 tensors (make_t5_fixtures.py, golden.json
+    /// "stored_values"): widening is exact, so they must be equal bit for bit.
+    @Test(arguments: ["bf16_sharded", "f16_gelu", "v10_relu_tied"])
+    func widenedValuesEqualTorch(variant: String) throws {
+        let golden = try #require(try Fixtures.json("t5/\(variant)/golden.json") as? [String: Any])
+        let stored = try #require(golden["stored_values"] as? [String: [Double]])
+        let checkpoint = try SafeTensorsCheckpoint(directory: Fixtures.url("t5/\(variant)"))
+        func read(_ name: String) throws -> [Float] {
+            let info = try #require(checkpoint.tensors[name])
+            var values = [Float](repeating: .nan, count: info.elementCount)
+            try values.withUnsafeMutableBufferPointer { (buffer) throws(SafeTensorsError) in
+                try checkpoint.read(name, into: buffer.baseAddress!)
+            }
+            return values
+        }
+        let norm = try read("encoder.final_layer_norm.weight")
+        let row = Array(try read("shared.weight").dropFirst(5 * norm.count).prefix(norm.count))
+        for (name, got) in [("encoder.final_layer_norm.weight", norm), ("shared.weight[5]", row)] {
+            let expected = try #require(stored[name]).map { Float($0) }
+            // Tolerance 0: widening BF16/F16 to F32 is exact.
+            #expect(got == expected, "\(variant) \(name): \(firstDifference(got, expected) ?? "")")
+            #expect(Set(expected).count > 1, "\(variant) \(name): a constant tensor cannot show a widening bug")
+        }
+        if variant == "f16_gelu" { #expect(row.allSatisfy { Float(Float16($0)) == $0 }, "every value is an f16 value") }
     }
 
     @Test func malformedFilesGiveClearErrors() throws {
@@ -58,15 +76,27 @@ import TestSupport
             try data.write(to: url)
         }
         try write(#"{"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, dataBytes: 8)
-        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(url: url) }
+        #expect(throws: SafeTensorsError.truncated(path: url.path, reason: "tensor 'x' ends at byte 16 but the data section has 8")) {
+            try SafeTensorsFile(url: url)
+        }
         try write(#"{"x": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}}"#, dataBytes: 8)
         #expect(throws: SafeTensorsError.unsupportedDType(path: url.path, tensor: "x", dtype: "I64")) { try SafeTensorsFile(url: url) }
         try write(#"{"x": {"dtype": "F32", "shape": [3], "data_offsets": [0, 16]}}"#, dataBytes: 16)
-        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(url: url) }
+        #expect(throws: SafeTensorsError.badOffsets(path: url.path, tensor: "x", reason: "16 bytes for shape [3] of F32 (expected 12)")) {
+            try SafeTensorsFile(url: url)
+        }
         try write("not json", dataBytes: 0)
-        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(url: url) }
+        #expect {
+            try SafeTensorsFile(url: url)
+        } throws: { error in
+            // The JSON parser's own message follows the prefix and differs between platforms.
+            guard case .malformedHeader(let path, let reason) = error as? SafeTensorsError else { return false }
+            return path == url.path && reason.hasPrefix("header is not JSON")
+        }
         try Data([1, 0]).write(to: url)
-        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(url: url) }
+        #expect(throws: SafeTensorsError.truncated(path: url.path, reason: "2 bytes, shorter than the 8-byte header length")) {
+            try SafeTensorsFile(url: url)
+        }
     }
 
     @Test func shardIndexMustAgreeWithShards() throws {
@@ -86,6 +116,9 @@ import TestSupport
         map[moved] = shards[1]
         index["weight_map"] = map
         try JSONSerialization.data(withJSONObject: index).write(to: indexURL)
-        #expect(throws: SafeTensorsError.self) { try SafeTensorsCheckpoint(directory: dir) }
+        #expect(throws: SafeTensorsError.malformedIndex(
+            path: indexURL.path, reason: "tensor '\(moved)' is mapped to \(shards[1]), which does not contain it")) {
+            try SafeTensorsCheckpoint(directory: dir)
+        }
     }
 }

@@ -1,4 +1,5 @@
-// Decoded form of Tests/Fixtures/t5/<variant>/golden.json (written by Tests/Fixtures/make_t5_fixtures.py).
+// Decoded form of Tests/Fixtures/t5/<variant>/golden.json (written by Tests/Fixtures/make_t5_fixtures.py from HF
+// transformers run in float64), and loading of the tiny checkpoints it describes.
 import Foundation
 import T5
 import TestSupport
@@ -42,18 +43,30 @@ struct Golden: Decodable {
             }
         }
     }
+    /// One traced (input, target) pair: its tensors in hidden.safetensors are named "<prefix><layer>".
     struct Hidden: Decodable {
+        let prefix: String
         let input: [Int32]
         let target: [Int32]
     }
+    struct Meta: Decodable {
+        let transformers: String
+        let torch: String
+        let reference_dtype: String
+        let min_distinct: Int
+        let min_margin: Double
+    }
 
+    let meta: Meta
     let parameter_count: Int
     let inputs: [[Int32]]
     let targets: [[Int32]]
     let scores: [Score]
     let greedy: [Greedy]
     let beam: [Beam]
-    let hidden: Hidden
+    let hidden: [Hidden]
+    /// A few stored tensors as torch widens them to float32 ("shared.weight[5]" is one row).
+    let stored_values: [String: [Float]]
 
     static func load(_ variant: String, filePath: String = #filePath) throws -> Golden {
         let url = Fixtures.url("t5/\(variant)/golden.json", filePath: filePath)

@@ -4,12 +4,19 @@ import Foundation
 import Testing
 @testable import Tokenization
 
+/// The naive twin's vocabulary: piece bytes → id (byte-exact keys, so canonically equivalent pieces stay apart).
+/// Built once per model and passed to every `naiveUnigram` call.
+func naiveLookup(_ m: UnigramModel) -> [[UInt8]: Int32] {
+    var lookup: [[UInt8]: Int32] = [:]
+    lookup.reserveCapacity(m.pieces.count)
+    for (i, p) in m.pieces.enumerated() { lookup[Array(p.utf8)] = Int32(i) }
+    return lookup
+}
+
 /// Naive Unigram: every substring looked up in a dictionary, same candidate order and ties as HF.
-func naiveUnigram(_ m: UnigramModel, _ s: [Unicode.Scalar]) -> [Int32] {
+func naiveUnigram(_ m: UnigramModel, _ s: [Unicode.Scalar], lookup: [[UInt8]: Int32]) -> [Int32] {
     let n = s.count
     guard n > 0 else { return [] }
-    var lookup: [[UInt8]: Int32] = [:]   // byte-exact keys
-    for (i, p) in m.pieces.enumerated() { lookup[Array(p.utf8)] = Int32(i) }
     let unkScore = m.scores.min()! - UnigramModel.unknownPenalty
     var best = [(score: Double, start: Int, id: Int32)?](repeating: nil, count: n + 1)
     best[0] = (0, 0, -1)
@@ -88,11 +95,12 @@ func naiveMerge(_ m: BPEModel, _ symbols: [Int32]) -> [Int32] {
     func unigramViterbiMatchesNaiveLattice(dir: String) throws {
         let tok = try Tokenizer.load(tokenizerJSON: ReferenceFixture.root.appendingPathComponent("\(dir)/tokenizer.json"))
         let m = try #require(tok.model as? UnigramModel)
+        let lookup = naiveLookup(m)
         var mismatches = 0
         for (i, s) in Self.randomPieces(from: m.pieces, count: 3000, seed: 7).enumerated() {
             var fast: [Int32] = []
             m.tokenize(s, into: &fast)
-            let naive = naiveUnigram(m, s)
+            let naive = naiveUnigram(m, s, lookup: lookup)
             if let d = firstMismatch(fast, naive) {
                 mismatches += 1
                 if mismatches <= 3 { Issue.record("\(dir) #\(i) \(String(String.UnicodeScalarView(s)).debugDescription): \(d)") }
