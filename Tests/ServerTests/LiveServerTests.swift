@@ -114,11 +114,11 @@ func openRawRequest(port: Int, _ request: String) throws -> Int32 {
             let body = #"{"task": "peft-pt", "input": "hello"}"#
             let fd = try openRawRequest(port: port, "POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             var waited = 0
-            while engine.queueDepth == 0 && waited < 200 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
+            while engine.queueDepth == 0 && waited < 3000 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
             #expect(engine.queueDepth == 1, "the request should be queued")
             close(fd)
             waited = 0
-            while engine.queueDepth > 0 && waited < 300 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
+            while engine.queueDepth > 0 && waited < 3000 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
             #expect(engine.queueDepth == 0, "disconnecting must cancel the queued request")
             try await client.execute(uri: "/metrics", method: .get) { (r: TestResponse) async throws in
                 #expect(String(buffer: r.body).contains(#"album_engine_requests_total{task="peft-pt",outcome="cancelled"} 1"#))
