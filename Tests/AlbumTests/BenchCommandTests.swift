@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 @Suite struct BenchCommandTests {
-    @Test func benchPrintsEverySectionForTheRequestedWorkload() throws {
-        let result = try CLIRunner.run(["bench", "--model", "models/default", "--length", "8", "--batch-sizes", "1,2",
+    @Test func benchPrintsEverySectionForTheRequestedWorkload() async throws {
+        let result = try await CLIRunner.run(["bench", "--model", "models/default", "--length", "8", "--batch-sizes", "1,2",
                                         "--steps", "2", "--repeats", "1", "--tokenizer-mb", "0.01"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -6,14 +6,14 @@ import Testing
 @Suite struct CLIContractTests {
     let model = CLIRunner.fixture("t5/v11_gated_untied")
 
-    @Test func generateMatchesHFGreedyIDs() throws {
+    @Test func generateMatchesHFGreedyIDs() async throws {
         let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
         let inputs = try #require(golden["inputs"] as? [Any])
         let greedy = try #require(golden["greedy"] as? [[String: Any]])
         for (index, expectation) in greedy.prefix(3).enumerated() {
             let input = CLIRunner.ints(inputs[index])
             let expected = CLIRunner.ints(expectation["ids"])
-            let result = try CLIRunner.run(["generate", "--model", model, "--input-ids",
+            let result = try await CLIRunner.run(["generate", "--model", model, "--input-ids",
                                             input.map(String.init).joined(separator: ","),
                                             "--max-new-tokens", "\(expected.count)", "--json"])
             #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -21,14 +21,14 @@ import Testing
         }
     }
 
-    @Test func beamSearchMatchesHFGenerate() throws {
+    @Test func beamSearchMatchesHFGenerate() async throws {
         let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
         let inputs = try #require(golden["inputs"] as? [Any])
         let beam = try #require((golden["beam"] as? [[String: Any]])?.first {
             ($0["length_penalty"] as? Double) == 1.0 && ($0["early_stopping"] as? Bool) == false
         })
         let input = CLIRunner.ints(inputs[(beam["input"] as! NSNumber).intValue])
-        let result = try CLIRunner.run(["generate", "--model", model, "--input-ids",
+        let result = try await CLIRunner.run(["generate", "--model", model, "--input-ids",
                                         input.map(String.init).joined(separator: ","),
                                         "--num-beams", "\(beam["num_beams"]!)", "--max-new-tokens", "\(beam["max_new_tokens"]!)",
                                         "--json"])
@@ -36,7 +36,7 @@ import Testing
         #expect(CLIRunner.ints(try result.json()["ids"]) == CLIRunner.ints(beam["ids"]))
     }
 
-    @Test func scoreMatchesHFLogLikelihood() throws {
+    @Test func scoreMatchesHFLogLikelihood() async throws {
         let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
         let inputs = try #require(golden["inputs"] as? [Any])
         let targets = try #require(golden["targets"] as? [Any])
@@ -45,7 +45,7 @@ import Testing
             let input = CLIRunner.ints(inputs[(score["input"] as! NSNumber).intValue])
             let target = CLIRunner.ints(targets[(score["target"] as! NSNumber).intValue])
             let expected = try #require(score["logprob"] as? Double)
-            let result = try CLIRunner.run(["score", "--model", model,
+            let result = try await CLIRunner.run(["score", "--model", model,
                                             "--input-ids", input.map(String.init).joined(separator: ","),
                                             "--target-ids", target.map(String.init).joined(separator: ","), "--json"])
             #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -56,7 +56,7 @@ import Testing
         }
     }
 
-    @Test func tokenizeMatchesHFIDsAndDecodes() throws {
+    @Test func tokenizeMatchesHFIDsAndDecodes() async throws {
         let cases = try CLIRunner.loadJSON("tokenizer/cases.json")
         let texts = try #require(cases["cases"] as? [[String: Any]])
         let unigram = try #require((cases["variants"] as? [String: Any])?["unigram"] as? [String: Any])
@@ -64,18 +64,18 @@ import Testing
         let directory = CLIRunner.fixture("tokenizer/unigram")
         for index in [1, 2, 3] {
             let text = try #require(texts[index]["text"] as? String)
-            let result = try CLIRunner.run(["tokenize", "--model", directory, "--text", text, "--json"])
+            let result = try await CLIRunner.run(["tokenize", "--model", directory, "--text", text, "--json"])
             #expect(result.status == 0, "stderr: \(result.stderr)")
             let ids = CLIRunner.ints(try result.json()["ids"])
             #expect(ids == CLIRunner.ints(expected[index]["ids"]), "case \(texts[index]["name"]!)")
-            let decoded = try CLIRunner.run(["tokenize", "--model", directory, "--decode",
+            let decoded = try await CLIRunner.run(["tokenize", "--model", directory, "--decode",
                                              ids.map(String.init).joined(separator: ",")])
             #expect(decoded.stdout.trimmingCharacters(in: .newlines) == expected[index]["decoded"] as? String)
         }
     }
 
-    @Test func inspectReportsShapeAndAutomaticBLASCoreType() throws {
-        let result = try CLIRunner.run(["inspect", "--model", CLIRunner.fixture("t5/bf16_sharded"), "--json"],
+    @Test func inspectReportsShapeAndAutomaticBLASCoreType() async throws {
+        let result = try await CLIRunner.run(["inspect", "--model", CLIRunner.fixture("t5/bf16_sharded"), "--json"],
                                        environment: ["OPENBLAS_CORETYPE": nil, "ALBUM_BLAS_CORETYPE_SOURCE": nil])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let json = try result.json()
@@ -88,16 +88,16 @@ import Testing
         if features.contains("avx2") { #expect(json["blas_core"] as? String != "Prescott") }
     }
 
-    @Test func explicitCoreTypeWins() throws {
-        let result = try CLIRunner.run(["inspect", "--model", model, "--json"],
+    @Test func explicitCoreTypeWins() async throws {
+        let result = try await CLIRunner.run(["inspect", "--model", model, "--json"],
                                        environment: ["OPENBLAS_CORETYPE": "Haswell", "ALBUM_BLAS_CORETYPE_SOURCE": nil])
         let json = try result.json()
         #expect(json["blas_core_source"] as? String == "user")
         #expect(json["blas_core"] as? String == "Haswell")
     }
 
-    @Test func servesTasksOfEveryKindThroughTheCLI() throws {
-        let listing = try CLIRunner.run(["tasks", "list", "--tasks", "models/tasks", "--model", "models/default"])
+    @Test func servesTasksOfEveryKindThroughTheCLI() async throws {
+        let listing = try await CLIRunner.run(["tasks", "list", "--tasks", "models/tasks", "--model", "models/default"])
         #expect(listing.status == 0, "stderr: \(listing.stderr)")
         let inputs = [
             "nli": ["--fields", #"{"premise": "the house is wonderful", "hypothesis": "the house is nice"}"#],
@@ -106,7 +106,7 @@ import Testing
         ]
         for (task, input) in inputs {
             #expect(listing.stdout.contains(task))
-            let result = try CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks",
+            let result = try await CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks",
                                             "--task", task, "--max-new-tokens", "4", "--json"] + input)
             #expect(result.status == 0, "task \(task) stderr: \(result.stderr)")
             #expect(CLIRunner.ints(try result.json()["ids"]).count >= 1)
@@ -114,7 +114,7 @@ import Testing
         // Without --max-new-tokens the task's decoding default applies, as in the server.
         let manifest = try CLIRunner.loadJSON("../../models/tasks/nli/task.json")
         let taskDefault = try #require(((manifest["decoding"] as? [String: Any])?["maxNewTokens"] as? NSNumber)?.intValue)
-        let defaulted = try CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "nli",
+        let defaulted = try await CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "nli",
                                            "--json"] + inputs["nli"]!)
         let generated = CLIRunner.ints(try defaulted.json()["ids"])
         #expect(!generated.isEmpty && generated.count <= taskDefault, "\(generated.count) tokens, task default \(taskDefault)")
@@ -129,8 +129,8 @@ import Testing
         (["generate", "--model", "models/default", "--tasks", "models/tasks", "--task", "nli", "--text", "a"],
          "premise"),
     ])
-    func badInputFailsWithAClearMessage(arguments: [String], mention: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func badInputFailsWithAClearMessage(arguments: [String], mention: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(mention), "stderr: \(result.stderr)")
     }

@@ -45,7 +45,13 @@ enum CLIRunner {
 
     /// Runs `album arguments...` in the repository root; `environment` entries override the inherited ones
     /// (a nil value removes the variable).
-    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
+    /// The child runs on a thread of its own: a test waiting for a process must not hold one of the few threads of
+    /// Swift's cooperative pool, which every other suite's async tests (and the servers they run) need.
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) async throws -> Result {
+        try await offThePool { try runBlocking(arguments, environment: environment) }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String?]) throws -> Result {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
@@ -71,4 +77,11 @@ enum CLIRunner {
     }
 
     static func ints(_ value: Any?) -> [Int] { (value as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue } ?? [] }
+}
+
+/// Runs blocking work (a child process, a socket) on a new thread and suspends until it is done.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+    }
 }

@@ -9,7 +9,7 @@ import Glibc
 
 @Suite(.enabled(if: ServerProcess.serveIsBuilt, "album was built without the HTTP server (ALBUM_MODEL_ONLY=1)"))
 struct ServeCommandTests {
-    @Test func serveAnswersRequestsAndExitsZeroOnSIGTERM() throws {
+    @Test func serveAnswersRequestsAndExitsZeroOnSIGTERM() async throws {
         let tasks = FileManager.default.temporaryDirectory.appendingPathComponent("album-serve-tasks-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks"), to: tasks)
         defer { try? FileManager.default.removeItem(at: tasks) }
@@ -19,16 +19,16 @@ struct ServeCommandTests {
              "--log-level", "info"],
             environment: ["ALBUM_HOST": "256.0.0.1", "ALBUM_PORT": "1", "ALBUM_LOG_LEVEL": "loud",
                           "ALBUM_MAX_BATCH_ITEMS": "1", "ALBUM_MODEL": "/nonexistent", "ALBUM_TASKS": "/nonexistent"])
-        let port = try server.port()
+        let port = try await server.port()
         #expect(port != 1 && port > 0)
 
-        let ready = try HTTPProbe.request(port: port, "GET", "/readyz")
+        let ready = try await HTTPProbe.request(port: port, "GET", "/readyz")
         #expect(ready.status == 200)
         let readiness = try ready.json()
         #expect(readiness["status"] as? String == "ready" && (readiness["tasks"] as? NSNumber)?.intValue == 3)
         #expect(readiness["model"] as? String == "default")
 
-        let classified = try HTTPProbe.request(port: port, "POST", "/v1/classify",
+        let classified = try await HTTPProbe.request(port: port, "POST", "/v1/classify",
                                                body: #"{"task": "sentiment", "fields": {"sentence": "a wonderful, warm film"}}"#)
         #expect(classified.status == 200, "\(classified.body)")
         let result = try classified.json()
@@ -38,7 +38,7 @@ struct ServeCommandTests {
         #expect(result["task_version"] as? String == "0")
         #expect(classified.headers["x-request-id"]?.isEmpty == false)
 
-        let batch = try HTTPProbe.request(port: port, "POST", "/v1/batch", body: #"""
+        let batch = try await HTTPProbe.request(port: port, "POST", "/v1/batch", body: #"""
             {"requests": [{"task": "summarize", "input": "a"}, {"task": "summarize", "input": "b"}]}
             """#)
         #expect(batch.status == 413)
@@ -47,7 +47,7 @@ struct ServeCommandTests {
         #expect(error["message"] as? String == "batch has 2 items, more than the limit of 1", "ALBUM_MAX_BATCH_ITEMS applies")
 
         server.signal(SIGTERM)
-        let exit = try server.waitForExit()
+        let exit = try await server.waitForExit()
         #expect(exit.reason == .exit && exit.status == 0, "exit \(exit); output:\n\(server.output)")
         let output = server.output
         let draining = output.range(of: "engine draining"), stopped = output.range(of: "engine stopped")
@@ -55,19 +55,19 @@ struct ServeCommandTests {
         if let draining, let stopped { #expect(draining.lowerBound < stopped.lowerBound) }
     }
 
-    @Test func environmentIsReadAndAFlagOverridesIt() throws {
-        let fromEnvironment = try CLIRunner.run(["serve", "--model", "/nonexistent-model"],
+    @Test func environmentIsReadAndAFlagOverridesIt() async throws {
+        let fromEnvironment = try await CLIRunner.run(["serve", "--model", "/nonexistent-model"],
                                                 environment: ["ALBUM_LOG_LEVEL": "loud"])
         #expect(fromEnvironment.status != 0)
         #expect(fromEnvironment.stderr.contains("unknown log level loud"), "stderr: \(fromEnvironment.stderr)")
 
-        let overridden = try CLIRunner.run(["serve", "--model", "/nonexistent-model", "--log-level", "error"],
+        let overridden = try await CLIRunner.run(["serve", "--model", "/nonexistent-model", "--log-level", "error"],
                                            environment: ["ALBUM_LOG_LEVEL": "loud"])
         #expect(overridden.status != 0)
         #expect(!overridden.stderr.contains("log level"), "the flag wins: stderr \(overridden.stderr)")
         #expect(overridden.stderr.contains("/nonexistent-model"), "it failed on the model instead: \(overridden.stderr)")
 
-        let badNumber = try CLIRunner.run(["serve", "--model", "/nonexistent-model"], environment: ["ALBUM_PORT": "eighty"])
+        let badNumber = try await CLIRunner.run(["serve", "--model", "/nonexistent-model"], environment: ["ALBUM_PORT": "eighty"])
         #expect(badNumber.status != 0)
         #expect(badNumber.stderr.contains("ALBUM_PORT=eighty is not a valid value"), "stderr: \(badNumber.stderr)")
     }

@@ -19,7 +19,7 @@ import Testing
         "--overflow", "reject", "--log-level", "error",
     ]
 
-    @Test func defaultsApplyWithoutFlagsOrEnvironment() throws {
+    @Test func defaultsApplyWithoutFlagsOrEnvironment() async throws {
         let settings = try ServeOptions.parse([]).resolved(environment: [:], cores: 8)
         #expect(settings == ServeOptions.Settings(
             model: "models/default", tasks: "models/tasks", host: "127.0.0.1", port: 8080, threads: 2,
@@ -28,7 +28,7 @@ import Testing
         #expect(try ServeOptions.parse([]).resolved(environment: [:], cores: 1).threads == 1, "min(2, cores)")
     }
 
-    @Test func environmentWinsOverDefaults() throws {
+    @Test func environmentWinsOverDefaults() async throws {
         let settings = try ServeOptions.parse([]).resolved(environment: Self.environment, cores: 8)
         #expect(settings == ServeOptions.Settings(
             model: "/env/model", tasks: "/env/tasks", host: "0.0.0.0", port: 9001, threads: 3, maxBatchRows: 5,
@@ -36,7 +36,7 @@ import Testing
             maxInputTokens: 99, overflow: "truncate", logLevel: "debug"))
     }
 
-    @Test func flagsWinOverEnvironment() throws {
+    @Test func flagsWinOverEnvironment() async throws {
         let settings = try ServeOptions.parse(Self.flags).resolved(environment: Self.environment, cores: 8)
         #expect(settings == ServeOptions.Settings(
             model: "/flag/model", tasks: "/flag/tasks", host: "10.0.0.1", port: 7000, threads: 1, maxBatchRows: 2,
@@ -47,7 +47,7 @@ import Testing
         #expect(mixed.port == 7000 && mixed.host == "0.0.0.0" && mixed.queueSize == 9)
     }
 
-    @Test func unparsableEnvironmentValueNamesTheVariable() throws {
+    @Test func unparsableEnvironmentValueNamesTheVariable() async throws {
         #expect(throws: ValidationError.self) {
             try ServeOptions.parse([]).resolved(environment: ["ALBUM_QUEUE_SIZE": "many"], cores: 8)
         }

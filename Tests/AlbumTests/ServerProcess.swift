@@ -10,7 +10,7 @@ final class ServerProcess {
     /// False only when `album --help` works and lists no `serve` (the model-only variant of the package leaves it
     /// out); any other trouble runs the tests, which then fail loudly.
     static let serveIsBuilt: Bool = {
-        guard let help = try? CLIRunner.run(["--help"]), help.status == 0 else { return true }
+        guard let help = try? CLIRunner.runBlocking(["--help"], environment: [:]), help.status == 0 else { return true }
         return help.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("serve ") }
     }()
 
@@ -42,18 +42,18 @@ final class ServerProcess {
     var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// Polls `condition` every 20 ms; throws when it is still false after `timeout`.
-    static func poll(timeout: Duration, _ what: String, _ condition: () throws -> Bool) throws {
+    static func poll(timeout: Duration, _ what: String, _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while try !condition() {
             try #require(ContinuousClock.now < deadline, "timed out after \(timeout) waiting for \(what)")
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
     /// The port from Hummingbird's "Server started and listening on HOST:PORT" line.
-    func port(timeout: Duration = .seconds(120)) throws -> Int {
+    func port(timeout: Duration = .seconds(120)) async throws -> Int {
         var port: Int?
-        try Self.poll(timeout: timeout, "the server to listen; output so far:\n\(output)") {
+        try await Self.poll(timeout: timeout, "the server to listen; output so far:\n\(output)") {
             try #require(process.isRunning, "album serve exited early:\n\(output)")
             guard let line = output.split(separator: "\n").first(where: { $0.contains("Server started and listening on") }),
                   let last = line.split(separator: ":").last else { return false }
@@ -66,9 +66,9 @@ final class ServerProcess {
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the process to exit; kills it and fails after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(120)) throws -> (status: Int32, reason: Process.TerminationReason) {
+    func waitForExit(timeout: Duration = .seconds(120)) async throws -> (status: Int32, reason: Process.TerminationReason) {
         do {
-            try Self.poll(timeout: timeout, "album serve to exit") { !process.isRunning }
+            try await Self.poll(timeout: timeout, "album serve to exit") { !process.isRunning }
         } catch {
             kill(process.processIdentifier, SIGKILL)
             throw error
@@ -92,7 +92,11 @@ enum HTTPProbe {
 
     enum Failure: Error { case connect(Int32), send, malformed(String) }
 
-    static func request(port: Int, _ method: String, _ path: String, body: String? = nil) throws -> Response {
+    static func request(port: Int, _ method: String, _ path: String, body: String? = nil) async throws -> Response {
+        try await offThePool { try requestBlocking(port: port, method, path, body: body) }
+    }
+
+    private static func requestBlocking(port: Int, _ method: String, _ path: String, body: String?) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect(errno) }
         defer { close(fd) }

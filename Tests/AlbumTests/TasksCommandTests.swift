@@ -18,8 +18,8 @@ import Testing
             try FileManager.default.copyItem(at: models.appendingPathComponent("sentiment"), to: mood)
         }
 
-        func tasksCommand(_ arguments: [String]) throws -> CLIRunner.Result {
-            try CLIRunner.run(["tasks"] + arguments + ["--tasks", tasks.path, "--model", "models/default"])
+        func tasksCommand(_ arguments: [String]) async throws -> CLIRunner.Result {
+            try await CLIRunner.run(["tasks"] + arguments + ["--tasks", tasks.path, "--model", "models/default"])
         }
 
         func entries() throws -> [String] {
@@ -29,10 +29,10 @@ import Testing
         func remove() { try? FileManager.default.removeItem(at: root) }
     }
 
-    @Test func importShowAndRemove() throws {
+    @Test func importShowAndRemove() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        let imported = try workspace.tasksCommand(["import", workspace.mood.path])
+        let imported = try await workspace.tasksCommand(["import", workspace.mood.path])
         #expect(imported.status == 0, "stderr: \(imported.stderr)")
         #expect(imported.stdout == "imported task mood (album) as version 1\n")
         #expect(try workspace.entries() == ["README.md", "mood@1", "nli", "sentiment", "source-album", "summarize"])
@@ -41,7 +41,7 @@ import Testing
             #expect(stored == (try Data(contentsOf: workspace.mood.appendingPathComponent(file))), "mood@1/\(file) is a copy")
         }
 
-        let shown = try workspace.tasksCommand(["show", "mood"])
+        let shown = try await workspace.tasksCommand(["show", "mood"])
         #expect(shown.status == 0, "stderr: \(shown.stderr)")
         let facts = try shown.json()
         #expect(facts["name"] as? String == "mood" && facts["kind"] as? String == "static")
@@ -49,34 +49,34 @@ import Testing
         #expect(facts["labels"] as? [String] == ["negative", "positive"])
         #expect(facts["template"] as? String == "sst2 sentence: {sentence}" && facts["fields"] as? [String] == ["sentence"])
         #expect((facts["promptLength"] as? NSNumber)?.intValue == 8 && (facts["maxInputTokens"] as? NSNumber)?.intValue == 128)
-        let spe = try workspace.tasksCommand(["show", "nli"]).json()
+        let spe = try await workspace.tasksCommand(["show", "nli"]).json()
         #expect(spe["kind"] as? String == "spe")
         #expect((spe["spe"] as? [String: Any])?["album"] as? String == "source-album")
 
-        let listed = try workspace.tasksCommand(["list"])
+        let listed = try await workspace.tasksCommand(["list"])
         #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix("mood\tstatic\t1\talbum\t8\tnegative,positive") },
                 "list: \(listed.stdout)")
 
-        let removed = try workspace.tasksCommand(["remove", "mood"])
+        let removed = try await workspace.tasksCommand(["remove", "mood"])
         #expect(removed.status == 0 && removed.stdout == "removed mood\n", "stderr: \(removed.stderr)")
         #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "summarize"])
-        #expect(!(try workspace.tasksCommand(["list"])).stdout.contains("mood"))
+        #expect(!(try await workspace.tasksCommand(["list"])).stdout.contains("mood"))
 
-        let inUse = try workspace.tasksCommand(["remove", "source-album"])
+        let inUse = try await workspace.tasksCommand(["remove", "source-album"])
         #expect(inUse.status != 0)
         #expect(inUse.stderr.contains(#"album 'source-album' is used by tasks ["nli"]"#), "stderr: \(inUse.stderr)")
-        let unknown = try workspace.tasksCommand(["remove", "nope"])
+        let unknown = try await workspace.tasksCommand(["remove", "nope"])
         #expect(unknown.status != 0 && unknown.stderr.contains("no task named 'nope'"), "stderr: \(unknown.stderr)")
-        let unknownShow = try workspace.tasksCommand(["show", "nope"])
+        let unknownShow = try await workspace.tasksCommand(["show", "nope"])
         #expect(unknownShow.status != 0 && unknownShow.stderr.contains("no task or album named 'nope'"))
         #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "summarize"])
     }
 
-    @Test func exportedAdapterScoresLikeTheOriginal() throws {
+    @Test func exportedAdapterScoresLikeTheOriginal() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         let out = workspace.root.appendingPathComponent("exported")
-        let exported = try workspace.tasksCommand(["export", "sentiment", "--out", out.path])
+        let exported = try await workspace.tasksCommand(["export", "sentiment", "--out", out.path])
         #expect(exported.status == 0, "stderr: \(exported.stderr)")
         #expect(exported.stdout == "wrote PEFT adapter (8 virtual tokens, d=64) to \(out.path)\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
@@ -84,31 +84,31 @@ import Testing
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("adapter_config.json"))) as? [String: Any])
         #expect(config["peft_type"] as? String == "PROMPT_TUNING" && (config["num_virtual_tokens"] as? NSNumber)?.intValue == 8)
 
-        let validated = try workspace.tasksCommand(["validate", out.path])
+        let validated = try await workspace.tasksCommand(["validate", out.path])
         #expect(validated.status == 0 && validated.stdout == "ok: exported\n", "stderr: \(validated.stderr)")
-        let imported = try workspace.tasksCommand(["import", out.path, "--name", "sentiment-peft"])
+        let imported = try await workspace.tasksCommand(["import", out.path, "--name", "sentiment-peft"])
         #expect(imported.stdout == "imported task sentiment-peft (peft:PROMPT_TUNING) as version 1\n", "stderr: \(imported.stderr)")
 
         // The same prompt: the original (templated) and the re-imported adapter (plain text) score identically.
-        func score(_ arguments: [String]) throws -> Double {
-            let result = try CLIRunner.run(["score", "--model", "models/default", "--tasks", workspace.tasks.path,
+        func score(_ arguments: [String]) async throws -> Double {
+            let result = try await CLIRunner.run(["score", "--model", "models/default", "--tasks", workspace.tasks.path,
                                             "--target", "positive", "--json"] + arguments)
             #expect(result.status == 0, "stderr: \(result.stderr)")
             return try #require((try result.json()["logprob"] as? NSNumber)?.doubleValue)
         }
-        let original = try score(["--task", "sentiment", "--fields", #"{"sentence": "a warm film"}"#])
-        let roundTrip = try score(["--task", "sentiment-peft", "--text", "sst2 sentence: a warm film"])
+        let original = try await score(["--task", "sentiment", "--fields", #"{"sentence": "a warm film"}"#])
+        let roundTrip = try await score(["--task", "sentiment-peft", "--text", "sst2 sentence: a warm film"])
         #expect(original == roundTrip)
-        #expect(original != (try score(["--task", "sentiment-peft", "--text", "sst2 sentence: a cold film"])))
+        #expect(original != (try await score(["--task", "sentiment-peft", "--text", "sst2 sentence: a cold film"])))
 
-        let spe = try workspace.tasksCommand(["export", "nli", "--out", workspace.root.appendingPathComponent("nli-out").path])
+        let spe = try await workspace.tasksCommand(["export", "nli", "--out", workspace.root.appendingPathComponent("nli-out").path])
         #expect(spe.status != 0 && spe.stderr.contains("'nli' is an SPE task"), "stderr: \(spe.stderr)")
     }
 
-    @Test func validateReportsEveryBadEntryAndFailsOnIt() throws {
+    @Test func validateReportsEveryBadEntryAndFailsOnIt() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        let clean = try workspace.tasksCommand(["validate"])
+        let clean = try await workspace.tasksCommand(["validate"])
         #expect(clean.status == 0, "stderr: \(clean.stderr)")
         #expect(clean.stdout.hasPrefix("ok: 3 tasks, 1 albums\n") && !clean.stdout.contains("error:"))
 
@@ -117,12 +117,12 @@ import Testing
         try FileManager.default.copyItem(at: workspace.mood, to: broken)
         let weights = broken.appendingPathComponent("prompt.safetensors")
         try Data(try Data(contentsOf: weights).dropLast(16)).write(to: weights)
-        let damaged = try workspace.tasksCommand(["validate"])
+        let damaged = try await workspace.tasksCommand(["validate"])
         #expect(damaged.status == 1)
         #expect(damaged.stdout.hasPrefix("ok: 3 tasks, 1 albums\n"))
         #expect(damaged.stdout.split(separator: "\n").contains { $0.hasPrefix("error: broken: ") && $0.contains("prompt.safetensors") },
                 "stdout: \(damaged.stdout)")
-        let one = try workspace.tasksCommand(["validate", broken.path])
+        let one = try await workspace.tasksCommand(["validate", broken.path])
         #expect(one.status != 0 && one.stderr.contains("prompt.safetensors"), "stderr: \(one.stderr)")
     }
 }
