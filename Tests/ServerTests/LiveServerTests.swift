@@ -101,9 +101,10 @@ func openRawRequest(port: Int, _ request: String) throws -> Int32 {
     /// A client that disconnects while its request waits in the queue frees its place: the request is cancelled.
     @Test func clientDisconnectCancelsItsQueuedRequest() async throws {
         let metrics = ServerMetrics()
-        // A 30 s batching window keeps a lone request queued.
+        // The model thread is held at its gate (never stepped), so the request stays queued however slow the machine.
+        let gate = IterationGate()
         let (engine, tasks) = try LiveFixture.engine(
-            metrics: metrics, configuration: EngineConfiguration(policy: .init(maxBatchRows: 8, maxWait: .seconds(30))))
+            metrics: metrics, configuration: EngineConfiguration(policy: .init(maxBatchRows: 8), iterationGate: gate))
         let logger = LiveFixture.logger
         defer { try? FileManager.default.removeItem(at: tasks) }
         engine.start()
@@ -113,16 +114,14 @@ func openRawRequest(port: Int, _ request: String) throws -> Int32 {
             let port = try #require(client.port)
             let body = #"{"task": "peft-pt", "input": "hello"}"#
             let fd = try openRawRequest(port: port, "POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            var waited = 0
-            while engine.queueDepth == 0 && waited < 3000 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
-            #expect(engine.queueDepth == 1, "the request should be queued")
+            try await poll("the request to be queued") { engine.queueDepth == 1 }
             close(fd)
-            waited = 0
-            while engine.queueDepth > 0 && waited < 3000 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
-            #expect(engine.queueDepth == 0, "disconnecting must cancel the queued request")
-            try await client.execute(uri: "/metrics", method: .get) { (r: TestResponse) async throws in
-                #expect(String(buffer: r.body).contains(#"album_engine_requests_total{task="peft-pt",outcome="cancelled"} 1"#))
+            try await poll("disconnecting to cancel the queued request") { engine.queueDepth == 0 }
+            let cancelled = #"album_engine_requests_total{task="peft-pt",outcome="cancelled"} 1"#
+            try await poll("the cancellation to be counted") {
+                String(decoding: metrics.exposition(), as: UTF8.self).contains(cancelled)
             }
+            #expect(engine.statistics.iterations == 0, "the model never ran the request")
         }
         await engine.shutdown()
     }
