@@ -1,0 +1,15 @@
+// What the trainer trains: something that turns a batch of token inputs into one prompt (l, d) per example and takes
+// the prompts' gradients back into its parameters. `StaticPromptModel` (plain prompt tuning, one shared prompt) and
+// `SPEPromptModel` (SPE: P_task + attention over an album, spec §7.2) implement it.
+import Kernels
+
+public protocol TrainablePrompt: AnyObject {
+    /// Trainable tensors with their gradient buffers (the optimizer's parameters).
+    var parameters: [Parameter] { get }
+    /// Tensors that define the state but do not train (saved in checkpoints too), by name.
+    var promptLength: Int { get }
+    /// One prompt (l, d) per input, recording what `backward` needs when `training`.
+    func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor]
+    /// Adds the gradients of the last training `prompts` call's prompts into the parameters' gradients.
+    func backward(_ promptGradients: [Tensor?])
+}
