@@ -18,6 +18,7 @@ public final class TrainingLogger {
     public init(path: String?, append: Bool, console: Bool) throws(TrainingError) {
         if let path {
             let url = URL(fileURLWithPath: path)
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             if !append || !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil) else {
                     throw .unreadableFile(path: path, reason: "cannot create the log file")
