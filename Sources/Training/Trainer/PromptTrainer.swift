@@ -24,6 +24,8 @@ public final class PromptTrainer {
     public var onSnapshot: ((Int, PromptTrainer) throws -> Void)?
     /// Called when validation improves, with the step and the metrics (e.g. to write the best artifact).
     public var onBest: ((Int, [String: Double]) throws -> Void)?
+    /// Polled after each step; true writes a checkpoint and stops (SIGINT by default; tests inject their own).
+    public var interruptRequested: () -> Bool = { Interrupt.take() }
     /// Tensors a caller keeps across resumes (e.g. snapshots).
     public var extra: [String: Tensor] = [:]
 
@@ -159,7 +161,7 @@ public final class PromptTrainer {
             logger?.log(step: step, total: totalSteps, loss: result.loss, lr: configuration.learningRate * factor,
                         gradNorm: Double(norm), examplesPerSecond: rate, eval: metrics)
             if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 { try saveCheckpoint() }
-            if Interrupt.take() {
+            if interruptRequested() {
                 try saveCheckpoint()
                 throw TrainingError.interrupted(step: step, checkpoint: checkpointURL?.path ?? "-")
             }
