@@ -1,0 +1,54 @@
+// `album train source|spe|prompt`, `album album build`, `album similarity` and `album eval` through the built binary
+// on the demo model: snapshots land at ⌈f·S⌉, the built album and the trained tasks validate in a tasks directory
+// and answer through `album eval`.
+import Foundation
+import Testing
+
+@Suite struct TrainCommandTests {
+    @Test func sourceAlbumSPEAndEval() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let common = ["--model", "models/default", "--prompt-length", "4", "--batch-size", "4", "--quiet"]
+        let source = try CLIRunner.run(["train", "source", "--data", "models/data/topic-train.jsonl", "--steps", "5",
+                                        "--out", root.appendingPathComponent("src/topic").path] + common)
+        #expect(source.status == 0, "\(source.stderr)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("src/topic/task.json"))) as? [String: Any]
+        let entries = (manifest?["album"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []
+        #expect(entries.compactMap { ($0["step"] as? NSNumber)?.intValue } == [3, 4, 5])
+
+        let tasks = root.appendingPathComponent("tasks")
+        let built = try CLIRunner.run(["album", "build", "--out", tasks.appendingPathComponent("joined").path,
+                                       root.appendingPathComponent("src/topic").path])
+        #expect(built.status == 0, "\(built.stderr)")
+        let spe = try CLIRunner.run(["train", "spe", "--data", "models/data/sentiment-train.jsonl", "--template",
+                                     "sst2 sentence: {sentence}", "--labels", "negative,positive", "--steps", "3",
+                                     "--bottleneck", "4", "--album", tasks.appendingPathComponent("joined").path,
+                                     "--out", tasks.appendingPathComponent("mood").path, "--log", root.appendingPathComponent("log.jsonl").path] + common)
+        #expect(spe.status == 0, "\(spe.stderr)")
+        let log = try String(contentsOf: root.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 3 && log[0].contains("\"step\":1") && log[0].contains("grad_norm"))
+
+        let validate = try CLIRunner.run(["tasks", "validate", "--tasks", tasks.path, "--model", "models/default"])
+        #expect(validate.status == 0, "\(validate.stdout) \(validate.stderr)")
+        let eval = try CLIRunner.run(["eval", "--tasks", tasks.path, "--task", "mood", "--data", "models/data/sentiment-val.jsonl", "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let metrics = try eval.json()
+        #expect((metrics["examples"] as? NSNumber)?.intValue == 4 && metrics["mcc"] != nil && metrics["accuracy"] != nil)
+
+        let similarity = try CLIRunner.run(["similarity", "--model", "models/default", "--target",
+                                            tasks.appendingPathComponent("joined").path, "--candidates",
+                                            tasks.appendingPathComponent("joined").path])
+        #expect(similarity.status != 0 || similarity.stdout.contains("RANK"))
+    }
+
+    @Test func malformedDataFailsWithFileAndLine() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("bad.jsonl")
+        try Data("{\"input\": \"a\", \"target\": \"b\"}\nnot json\n".utf8).write(to: data)
+        let result = try CLIRunner.run(["train", "prompt", "--model", "models/default", "--data", data.path,
+                                        "--out", root.appendingPathComponent("out").path, "--steps", "1"])
+        #expect(result.status != 0 && result.stderr.contains("bad.jsonl:2"), "\(result.stderr)")
+    }
+}
