@@ -88,7 +88,7 @@ if !modelOnly {
 targets += [
     .executableTarget(
         name: "album", dependencies: albumDependencies,
-        exclude: modelOnly ? ["ServeCommand.swift", "DeployCommand.swift"] : [],
+        exclude: modelOnly ? ["ServeCommand.swift"] : [],
         swiftSettings: modelOnly ? [] : [.define("ALBUM_SERVER")]),
     .testTarget(name: "AlbumTests", dependencies: ["album", "TestSupport"]),
 ]
