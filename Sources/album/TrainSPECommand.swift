@@ -24,6 +24,8 @@ struct TrainSPECommand: AsyncParsableCommand {
 
     func run() async throws {
         guard bottleneck >= 1 else { throw ValidationError("--bottleneck must be ≥ 1") }
+        if noAttention && includeTask { throw ValidationError("--no-attention and --include-task-in-attention exclude each other") }
+        if noAttention && noTaskPrompt { throw ValidationError("--no-attention with --no-task-prompt leaves nothing to train") }
         let setup = try TrainingSetup(options)
         let albumURL = URL(fileURLWithPath: album)
         var albumName = albumName ?? albumURL.lastPathComponent
