@@ -10,13 +10,16 @@ import Training
 
 struct TrainOptions: ParsableArguments {
     @Option(name: .long, help: "Checkpoint directory (with its tokenizer).") var model: String
-    @Option(name: .long, help: "Training data: JSON lines (input/target or fields/label) or a GLUE .tsv.") var data: String
+    @Option(name: .long, help: "Training data: JSON lines (input/target or fields/label) or a GLUE .tsv; `train spe` takes NAME=PATH repeated for several targets.")
+    var data: [String]
     @Option(name: .long, help: "Validation data (same formats).") var validation: String?
     @Option(name: .long, help: "Output task directory.") var out: String
     @Option(name: .long, help: "Task name in task.json (default: the --out folder name).") var name: String?
     @Option(name: .long, help: "Input template with {field} placeholders (default {input}).") var template: String?
     @Option(name: .long, help: "Comma-separated label verbalizers; class ids 0,1,… in the data map to them.") var labels: String?
     @Option(name: .customLong("task-json"), help: "Take template, labels and limits from this task.json.") var taskJSON: String?
+    @Option(name: .customLong("target-task-json"), help: "Several targets: NAME=FILE takes that target's template and labels from a task.json.")
+    var targetTaskJSON: [String] = []
     @Option(name: .customLong("tsv-text"), help: "TSV: the input column, or comma-separated field columns.") var tsvText: String = "sentence"
     @Option(name: .customLong("tsv-label"), help: "TSV: the label column.") var tsvLabel: String = "label"
     @Option(name: .customLong("prompt-length"), help: "Prompt rows l.") var promptLength: Int = 8
@@ -41,6 +44,19 @@ struct TrainOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress output.") var quiet = false
 
     var outURL: URL { URL(fileURLWithPath: out) }
+
+    /// The targets of --data: (name, path) for each NAME=PATH, or one (nil, path).
+    func targets() throws -> [(name: String?, path: String)] {
+        guard !data.isEmpty else { throw ValidationError("--data is required") }
+        let targets = data.map { item -> (name: String?, path: String) in
+            guard let equals = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) else { return (nil, item) }
+            return (String(item[..<equals]), String(item[item.index(after: equals)...]))
+        }
+        if targets.count > 1 && targets.contains(where: { $0.name == nil }) {
+            throw ValidationError("several --data need NAME=PATH each")
+        }
+        return targets
+    }
     var checkpointDirectory: URL { outURL.appendingPathComponent("checkpoints") }
 
     func configuration() throws -> TrainingConfiguration {
@@ -72,9 +88,12 @@ struct TrainOptions: ParsableArguments {
     }
 
     /// The base manifest (template, labels, limits, decoding) from --task-json, then --template/--labels.
-    func baseManifest() throws -> TaskManifest {
+    func baseManifest(target: String? = nil) throws -> TaskManifest {
         var manifest = TaskManifest(kind: .staticPrompt)
-        if let taskJSON {
+        let perTarget = target.flatMap { name in
+            targetTaskJSON.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+        }
+        if let taskJSON = perTarget ?? taskJSON {
             let url = URL(fileURLWithPath: taskJSON)
             let data: Data
             do { data = try Data(contentsOf: url) } catch { throw CLIError("cannot read \(taskJSON): \(error.localizedDescription)") }
@@ -85,8 +104,8 @@ struct TrainOptions: ParsableArguments {
             manifest.maxInputTokens = source.maxInputTokens
             manifest.description = source.description
         }
-        if let template { manifest.template = template }
-        if let labels { manifest.labels = labels.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        if let template, perTarget == nil { manifest.template = template }
+        if let labels, perTarget == nil { manifest.labels = labels.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         manifest.name = name ?? outURL.lastPathComponent
         manifest.promptLength = promptLength
         if let limit = manifest.maxInputTokens { manifest.maxInputTokens = max(limit, 1) }

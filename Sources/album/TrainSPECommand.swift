@@ -1,7 +1,8 @@
 // `album train spe`: an SPE target task against an album (spec §7.2): P_task (a copy of an album entry by default,
 // spec §9 #10, or vocab) and G train; ablations --no-snapshots (only each source's final snapshot, written as a
 // smaller album next to the task), --no-attention (equal weights), --no-task-prompt, and ATTEMPT mode
-// (--include-task-in-attention). One target per run (multi-target training with a shared G is not implemented).
+// (--include-task-in-attention). Several `--data NAME=PATH` train several targets at once with one shared G and
+// mixed-task mini-batches (ATTEMPT §3.3); each target is written to OUT/NAME.
 import ArgumentParser
 import Foundation
 import Kernels
@@ -26,7 +27,11 @@ struct TrainSPECommand: AsyncParsableCommand {
         guard bottleneck >= 1 else { throw ValidationError("--bottleneck must be ≥ 1") }
         if noAttention && includeTask { throw ValidationError("--no-attention and --include-task-in-attention exclude each other") }
         if noAttention && noTaskPrompt { throw ValidationError("--no-attention with --no-task-prompt leaves nothing to train") }
-        let setup = try TrainingSetup(options)
+        let setup = try TrainingSetup(options, severalTargets: true)
+        let multi = setup.targetNames.count > 1
+        if multi && (noAttention || noTaskPrompt || options.validation != nil) {
+            throw ValidationError("several targets: --no-attention, --no-task-prompt and --validation are single-target only")
+        }
         let albumURL = URL(fileURLWithPath: album)
         var albumName = albumName ?? albumURL.lastPathComponent
         guard case .album(var loaded) = try ArtifactLoader.load(directory: albumURL, name: albumName, version: 0, model: setup.info, albums: [:]) else {
@@ -73,6 +78,10 @@ struct TrainSPECommand: AsyncParsableCommand {
         let d = Double(setup.info.dModel)
         let temperature = temperature ?? d * exp(1)
         guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be positive") }
+        if multi {
+            try trainSeveral(setup, album: loaded, albumName: albumName, taskPrompt: taskPrompt, temperature: temperature)
+            return
+        }
         let spe = SPEPromptModel(model: setup.model, album: loaded, taskPrompt: taskPrompt, bottleneck: bottleneck,
                                  temperature: Float(temperature), includeTaskInAttention: includeTask,
                                  noAttention: noAttention, noTaskPrompt: noTaskPrompt, seed: options.seed)
@@ -93,5 +102,29 @@ struct TrainSPECommand: AsyncParsableCommand {
         manifest.training = setup.metadata(trainer, kind: "spe", extra: extra)
         try TaskArtifacts.writeSPE(tensors: spe.tensors, manifest: manifest, to: options.outURL)
         print("wrote \(options.out) (spe over \(albumName), \(loaded.count) entries, \(trainer.step) steps)")
+    }
+
+    /// Multi-target training: one P_task per --data NAME=PATH, one shared G; OUT/NAME per target.
+    private func trainSeveral(_ setup: TrainingSetup, album: PromptAlbum, albumName: String, taskPrompt: Tensor,
+                              temperature: Double) throws {
+        let model = MultiTargetSPEModel(model: setup.model, album: album,
+                                        taskPrompts: Array(repeating: taskPrompt, count: setup.targetNames.count),
+                                        bottleneck: bottleneck, temperature: Float(temperature),
+                                        includeTaskInAttention: includeTask, seed: options.seed)
+        let trainer = try setup.trainer(model)
+        try setup.run(trainer)
+        let extra = ["taskInit": taskInit, "noSnapshots": "\(noSnapshots)", "bottleneck": "\(bottleneck)",
+                     "targets": setup.targetNames.joined(separator: ",")]
+        for (index, name) in setup.targetNames.enumerated() {
+            var manifest = setup.targetManifests[index]
+            manifest.kind = .spe
+            manifest.name = name
+            manifest.spe = SPESettings(album: albumName, albumHash: album.hash, temperature: temperature, pooling: .max,
+                                       includeTaskInAttention: includeTask)
+            manifest.training = setup.metadata(trainer, kind: "spe", extra: extra, target: index)
+            try TaskArtifacts.writeSPE(tensors: model.targets[index].tensors, manifest: manifest,
+                                       to: options.outURL.appendingPathComponent(name))
+        }
+        print("wrote \(setup.targetNames.map { options.out + "/" + $0 }.joined(separator: ", ")) (shared G, \(trainer.step) steps)")
     }
 }

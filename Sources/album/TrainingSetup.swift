@@ -1,6 +1,7 @@
 // What every `album train` subcommand does around its prompt model: load the checkpoint and tokenizer, read and
 // tokenize the data with the task's template and labels, build the trainer (resuming when asked), run it with
 // Ctrl-C handling, and fill the artifact's `training` metadata.
+import ArgumentParser
 import Foundation
 import Kernels
 import Prompts
@@ -17,9 +18,16 @@ struct TrainingSetup {
     let manifest: TaskManifest
     let train: [EncodedExample]
     let validation: [EncodedExample]
+    /// One name per --data (the --out folder name for a single unnamed file) and its path.
+    let targetNames: [String]
+    /// Per target: the manifest with its template and labels (--target-task-json, else the common options).
+    let targetManifests: [TaskManifest]
+    let dataPaths: [String]
 
-    init(_ options: TrainOptions) throws {
+    /// - Parameter severalTargets: whether several NAME=PATH --data are allowed (multi-target SPE).
+    init(_ options: TrainOptions, severalTargets: Bool = false) throws {
         self.options = options
+        if !severalTargets && options.data.count != 1 { throw ValidationError("give one --data file") }
         configuration = try options.configuration()
         if let threads = options.threads { BLAS.threads = threads }
         let directory = URL(fileURLWithPath: options.model)
@@ -31,10 +39,30 @@ struct TrainingSetup {
         var manifest = try options.baseManifest()
         manifest.baseModel = BaseModelRef(fingerprint: info.fingerprint, dModel: info.dModel)
         self.manifest = manifest
-        let template = try manifest.template.map { try InputTemplate($0, path: "--template") }
-        let encoder = ExampleEncoder(tokenizer: tokenizer, template: template, labels: manifest.labels,
-                                     maxSourceLength: min(configuration.maxSourceLength, manifest.maxInputTokens ?? .max))
-        train = try encoder.encode(options.dataset(options.data))
+        let targets = try options.targets()
+        let (tokenizer, maxLength) = (tokenizer, configuration.maxSourceLength)
+        func encoder(_ manifest: TaskManifest) throws -> ExampleEncoder {
+            ExampleEncoder(tokenizer: tokenizer, template: try manifest.template.map { try InputTemplate($0, path: "--template") },
+                           labels: manifest.labels, maxSourceLength: min(maxLength, manifest.maxInputTokens ?? .max))
+        }
+        var manifests: [TaskManifest] = []
+        var train: [EncodedExample] = []
+        for (index, target) in targets.enumerated() {
+            var targetManifest = try options.baseManifest(target: target.name)
+            targetManifest.baseModel = manifest.baseModel
+            manifests.append(targetManifest)
+            let encoder = try encoder(targetManifest)
+            train += try encoder.encode(options.dataset(target.path)).map { example in
+                var example = example
+                example.task = index
+                return example
+            }
+        }
+        self.train = train
+        targetManifests = manifests
+        let encoder = try encoder(manifest)
+        targetNames = targets.map { $0.name ?? options.outURL.lastPathComponent }
+        dataPaths = targets.map(\.path)
         validation = try options.validation.map { try encoder.encode(options.dataset($0)) } ?? []
     }
 
@@ -57,9 +85,10 @@ struct TrainingSetup {
         try trainer.run()
     }
 
-    func metadata(_ trainer: PromptTrainer, kind: String, extra: [String: String] = [:]) -> TrainingMetadata {
+    func metadata(_ trainer: PromptTrainer, kind: String, extra: [String: String] = [:], target: Int = 0) -> TrainingMetadata {
         TrainingMetadata(trainer: kind, settings: configuration.settings.merging(extra) { $1 },
-                         dataHash: TrainOptions.hash(of: options.data), steps: trainer.step, examples: train.count,
+                         dataHash: TrainOptions.hash(of: dataPaths[target]), steps: trainer.step,
+                         examples: train.filter { $0.task == target }.count,
                          finalValidation: trainer.lastMetrics, bestValidation: trainer.bestMetrics, bestStep: trainer.bestStep,
                          baseModelFingerprint: info.fingerprint)
     }

@@ -41,6 +41,30 @@ import Testing
         #expect(similarity.status != 0 || similarity.stdout.contains("RANK"))
     }
 
+    @Test func severalSPETargetsShareG() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-multi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let topicJSON = root.appendingPathComponent("topic.json")
+        try Data(#"{"kind": "static", "labels": ["business", "sports"]}"#.utf8).write(to: topicJSON)
+        let tasks = root.appendingPathComponent("tasks")
+        try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks/source-album"),
+                                         to: tasks.appendingPathComponent("source-album"))
+        let result = try CLIRunner.run(["train", "spe", "--model", "models/default", "--album", "models/tasks/source-album",
+                                        "--data", "sent=models/data/sentiment-train.jsonl", "--data", "topic=models/data/topic-train.jsonl",
+                                        "--template", "sst2 sentence: {sentence}", "--labels", "negative,positive",
+                                        "--target-task-json", "topic=\(topicJSON.path)", "--prompt-length", "8", "--steps", "3",
+                                        "--batch-size", "4", "--bottleneck", "4", "--quiet", "--out", tasks.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        try? FileManager.default.removeItem(at: tasks.appendingPathComponent("checkpoints"))
+        let listed = try CLIRunner.run(["tasks", "list", "--tasks", tasks.path, "--model", "models/default"])
+        #expect(listed.stdout.contains("sent\tspe") && listed.stdout.contains("topic\tspe\t0\tspe\t8\tbusiness,sports")
+                && !listed.stdout.contains("FAILED"), "\(listed.stdout)")
+        let a = try Data(contentsOf: tasks.appendingPathComponent("sent/spe.safetensors"))
+        let b = try Data(contentsOf: tasks.appendingPathComponent("topic/spe.safetensors"))
+        #expect(a != b)
+    }
+
     @Test func malformedDataFailsWithFileAndLine() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

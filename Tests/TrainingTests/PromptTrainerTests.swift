@@ -101,6 +101,27 @@ import Training
         #expect(noTask.module.taskPrompt.array.allSatisfy { $0 == 0 })
     }
 
+    @Test func multiTargetSPESharesG() throws {
+        let model = try TrainerFixture.model(), tokenizer = try TrainerFixture.tokenizer(), info = try TrainerFixture.info()
+        let albumURL = TrainerFixture.root.appendingPathComponent("models/tasks/source-album")
+        guard case .album(let album) = try ArtifactLoader.load(directory: albumURL, name: "source-album", version: 0, model: info, albums: [:]) else {
+            Issue.record("no album"); return
+        }
+        let initial = PromptInitializer.albumEntry(album, 0)
+        let multi = MultiTargetSPEModel(model: model, album: album, taskPrompts: [initial, initial], bottleneck: 4,
+                                        temperature: 174, includeTaskInAttention: false, seed: 3)
+        var train = try TrainerFixture.examples(tokenizer)
+        for i in train.indices where i % 2 == 1 { train[i].task = 1 }
+        let down = multi.targets[0].module.down.clone()
+        try PromptTrainer(model: model, prompt: multi, configuration: TrainerFixture.configuration(steps: 3), train: train).run()
+        #expect(multi.parameters.map(\.name) == ["task_prompt.0", "task_prompt.1", "down.weight", "up.weight",
+                                                 "layer_norm.weight", "layer_norm.bias"])
+        #expect(multi.targets[0].module.down.data == multi.targets[1].module.down.data)  // one shared tensor
+        #expect(multi.targets[0].module.down.array != down.array)
+        #expect(multi.targets[0].module.taskPrompt.array != initial.array && multi.targets[1].module.taskPrompt.array != initial.array)
+        #expect(multi.targets[0].module.taskPrompt.array != multi.targets[1].module.taskPrompt.array)
+    }
+
     @Test func albumBuildHashIsValidatedByTheRegistry() throws {
         let directory = TrainerFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -32,7 +32,7 @@ public struct Evaluator {
         let candidates = labels.map { $0.map { tokenizer.encode($0) } }
         for start in stride(from: 0, to: examples.count, by: batchSize) {
             let batch = Array(examples[start..<min(start + batchSize, examples.count)])
-            let prompts = try prompt.prompts(for: batch.map(\.input), training: false)
+            let prompts = try prompt.prompts(for: batch, training: false)
             let rows = zip(prompts, batch).map { EncoderRow(prompt: $0, tokens: $1.input) }
             let training = zip(rows, batch).map { TrainingExample(input: $0, labels: $1.target) }
             let count = batch.reduce(0) { $0 + $1.target.count }

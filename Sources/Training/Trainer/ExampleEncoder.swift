@@ -12,6 +12,8 @@ public struct EncodedExample: Sendable, Equatable {
     public var target: [Int32]
     /// The target text (after verbalising a class id), for metrics.
     public var targetText: String
+    /// Which target task it belongs to (multi-target SPE training; 0 otherwise).
+    public var task: Int = 0
 }
 
 public struct ExampleEncoder: Sendable {
@@ -35,7 +37,8 @@ public struct ExampleEncoder: Sendable {
     public func inputText(_ example: Example, file: String) throws(TrainingError) -> String {
         switch example.source {
         case .text(let text):
-            guard let template, template.fields != ["input"] else { return text }
+            // Ready input text; only a template whose sole field is {input} wraps it.
+            guard let template, template.fields == ["input"] else { return text }
             do { return try template.fill(text: text, fields: nil, task: "training") } catch {
                 throw .malformedLine(file: file, line: example.line, reason: "\(error)")
             }

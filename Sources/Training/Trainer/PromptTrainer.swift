@@ -132,7 +132,7 @@ public final class PromptTrainer {
             let indices = epochBatches!.batches[s % perEpoch]
             let started = Date()
             let batch = indices.map { train[$0] }
-            let prompts = try prompt.prompts(for: batch.map(\.input), training: true)
+            let prompts = try prompt.prompts(for: batch, training: true)
             let examples = zip(prompts, batch).map { TrainingExample(input: EncoderRow(prompt: $0, tokens: $1.input), labels: $1.target) }
             let options = TrainingOptions(dropout: configuration.dropout, seed: configuration.seed, step: UInt32(truncatingIfNeeded: s))
             let result = try model.lossAndGradients(batch: examples, options: options)

@@ -46,6 +46,20 @@ public final class SPEPromptModel: TrainablePrompt {
         albumMean = mean
     }
 
+    /// A target that shares `other`'s G tensors (multi-target training) with its own P_task and gradients.
+    init(sharing other: SPEPromptModel, model: T5Model, taskPrompt: Tensor) {
+        let o = other.module
+        module = SPEModule(taskPrompt: taskPrompt.clone(), down: o.down, up: o.up, gamma: o.gamma, beta: o.beta,
+                           temperature: o.temperature, layerNormEpsilon: o.layerNormEpsilon, pooling: o.pooling,
+                           includeTaskInAttention: o.includeTaskInAttention, album: o.album,
+                           padEmbedding: Array(repeating: 0, count: o.dModel), maxInputTokens: nil)
+        gradients = SPEModule.Gradients(for: module)
+        self.model = model
+        noAttention = false
+        noTaskPrompt = false
+        albumMean = other.albumMean
+    }
+
     public var promptLength: Int { module.promptLength }
 
     public var parameters: [Parameter] {
@@ -56,7 +70,12 @@ public final class SPEPromptModel: TrainablePrompt {
         }
     }
 
-    public func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor] {
+    public func prompts(for examples: [EncodedExample], training: Bool) throws -> [Tensor] {
+        try prompts(for: examples.map(\.input), training: training)
+    }
+
+    /// Prompts of a group of inputs (all of this task).
+    func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor] {
         if noAttention {
             let prompt = module.taskPrompt.clone()
             for i in 0..<prompt.count { prompt.data[i] += albumMean.data[i] }

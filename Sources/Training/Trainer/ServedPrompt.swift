@@ -16,8 +16,8 @@ public final class ServedPrompt: TrainablePrompt {
     public var parameters: [Parameter] { [] }
     public var promptLength: Int { task.promptLength }
 
-    public func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor] {
-        let rows = try inputs.map { ids throws in PromptRow(task: task, input: try model.embed(ids)) }
+    public func prompts(for examples: [EncodedExample], training: Bool) throws -> [Tensor] {
+        let rows = try examples.map { example throws in PromptRow(task: task, input: try model.embed(example.input)) }
         return PromptBuilder.prompts(for: rows).map(\.prompt)
     }
 

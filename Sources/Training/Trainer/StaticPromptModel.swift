@@ -12,8 +12,8 @@ public final class StaticPromptModel: TrainablePrompt {
     public var parameters: [Parameter] { [prompt] }
     public var promptLength: Int { prompt.shape[0] }
 
-    public func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor] {
-        Array(repeating: prompt.value, count: inputs.count)
+    public func prompts(for examples: [EncodedExample], training: Bool) throws -> [Tensor] {
+        Array(repeating: prompt.value, count: examples.count)
     }
 
     public func backward(_ promptGradients: [Tensor?]) {

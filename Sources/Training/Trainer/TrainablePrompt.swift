@@ -8,8 +8,9 @@ public protocol TrainablePrompt: AnyObject {
     var parameters: [Parameter] { get }
     /// Tensors that define the state but do not train (saved in checkpoints too), by name.
     var promptLength: Int { get }
-    /// One prompt (l, d) per input, recording what `backward` needs when `training`.
-    func prompts(for inputs: [[Int32]], training: Bool) throws -> [Tensor]
+    /// One prompt (l, d) per example (its input ids and target task), recording what `backward` needs when
+    /// `training`.
+    func prompts(for examples: [EncodedExample], training: Bool) throws -> [Tensor]
     /// Adds the gradients of the last training `prompts` call's prompts into the parameters' gradients.
     func backward(_ promptGradients: [Tensor?])
 }
