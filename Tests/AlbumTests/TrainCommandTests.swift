@@ -37,8 +37,41 @@ import Testing
 
         let similarity = try CLIRunner.run(["similarity", "--model", "models/default", "--target",
                                             tasks.appendingPathComponent("joined").path, "--candidates",
-                                            tasks.appendingPathComponent("joined").path])
-        #expect(similarity.status != 0 || similarity.stdout.contains("RANK"))
+                                            tasks.appendingPathComponent("joined").path, "--metric", "average-cosine"])
+        let ranking = similarity.stdout.split(separator: "\n")
+        #expect(similarity.status == 0 && ranking.count == 4, "\(similarity.stdout)\(similarity.stderr)")
+        #expect(ranking.count > 1 && ranking[1].contains("#0 (topic@0.6)\t1.000000"), "\(similarity.stdout)")
+
+        // SPoT top-k weighted-average init from the album's entries.
+        let topK = try CLIRunner.run(["train", "prompt", "--data", "models/data/sentiment-train.jsonl", "--template",
+                                      "sst2 sentence: {sentence}", "--labels", "negative,positive", "--steps", "2",
+                                      "--init", "topk-weighted:2", "--candidates", tasks.appendingPathComponent("joined").path,
+                                      "--probe-steps", "2", "--out", root.appendingPathComponent("spot").path] + common)
+        #expect(topK.status == 0, "\(topK.stderr)")
+    }
+
+    @Test func ctrlCWritesACheckpointAndResumeFinishes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-sigint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let log = root.appendingPathComponent("log.jsonl")
+        let arguments = ["train", "prompt", "--model", "models/default", "--data", "models/data/topic-train.jsonl",
+                         "--prompt-length", "4", "--batch-size", "2", "--steps", "400", "--checkpoint-every", "1000",
+                         "--out", root.appendingPathComponent("out").path, "--log", log.path, "--quiet"]
+        let server = try ServerProcess(arguments)  // any child process; only its exit matters here
+        try ServerProcess.poll(timeout: .seconds(60), "the first logged step") {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("\"step\":3}")
+        }
+        server.signal(SIGINT)
+        let exit = try server.waitForExit()
+        #expect(exit.status != 0 && server.output.contains("interrupted at step"), "\(server.output)")
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count
+        #expect(lines < 400)
+        let resumed = try CLIRunner.run(arguments + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let steps = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["step"] as? Int
+        }
+        #expect(steps == Array(1...400), "steps \(steps.prefix(3))… \(steps.count)")
     }
 
     @Test func severalSPETargetsShareG() throws {
