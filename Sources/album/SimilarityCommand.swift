@@ -52,24 +52,12 @@ struct SimilarityCommand: AsyncParsableCommand {
                     out.append(("\(path)#\(i) (\(entry.sourceTask)@\(entry.fraction.map { "\($0)" } ?? "?"))",
                                 PromptInitializer.albumEntry(album, i)))
                 }
+            } else if let length {
+                out.append((path, try PromptInitializer.file(path, model: info, length: length)))
             } else {
-                let full = try PromptInitializer.file(path, model: info, length: 1)
-                let rows = try length ?? fullLength(path, info: info)
-                out.append((path, try PromptInitializer.file(path, model: info, length: rows)))
-                _ = full
+                out.append((path, try PromptInitializer.file(path, model: info)))
             }
         }
         return out
-    }
-
-    private static func fullLength(_ path: String, info: BaseModelInfo) throws -> Int {
-        var low = 1
-        while (try? PromptInitializer.file(path, model: info, length: low * 2)) != nil { low *= 2 }
-        var high = low * 2
-        while high - low > 1 {
-            let mid = (low + high) / 2
-            if (try? PromptInitializer.file(path, model: info, length: mid)) != nil { low = mid } else { high = mid }
-        }
-        return low
     }
 }

@@ -101,6 +101,22 @@ import Training
         #expect(noTask.module.taskPrompt.array.allSatisfy { $0 == 0 })
     }
 
+    @Test func evaluationByGenerationAndByRank() throws {
+        let model = try TrainerFixture.model(), tokenizer = try TrainerFixture.tokenizer()
+        let prompt = StaticPromptModel(initial: try PromptInitializer.vocab(model: model, length: 4, seed: 1))
+        let topic = try ExampleEncoder(tokenizer: tokenizer, template: nil, labels: nil, maxSourceLength: 32)
+            .encode(Dataset.jsonLines(TrainerFixture.root.appendingPathComponent("models/data/topic-train.jsonl")))
+        var generating = Evaluator(model: model, tokenizer: tokenizer, labels: nil)
+        generating.maxNewTokens = 3
+        let generated = try generating.evaluate(prompt, on: topic)
+        #expect(generated.predictions.count == topic.count && generated.metrics["exact_match"] != nil && generated.metrics["mcc"] == nil)
+        let sentiment = try TrainerFixture.examples(tokenizer, file: "sentiment-val.jsonl")
+        let ranked = try Evaluator(model: model, tokenizer: tokenizer, labels: ["negative", "positive"]).evaluate(prompt, on: sentiment)
+        #expect(ranked.predictions.allSatisfy { ["negative", "positive"].contains($0) })
+        #expect(ranked.metrics["accuracy"] == Metrics.accuracy(ranked.predictions, sentiment.map(\.targetText)))
+        #expect(ranked.metrics["loss"] == ranked.loss && ranked.loss > 0)
+    }
+
     @Test func multiTargetSPESharesG() throws {
         let model = try TrainerFixture.model(), tokenizer = try TrainerFixture.tokenizer(), info = try TrainerFixture.info()
         let albumURL = TrainerFixture.root.appendingPathComponent("models/tasks/source-album")

@@ -39,6 +39,17 @@ public enum PromptInitializer {
     /// A prompt from `path`: an Album static task or PEFT adapter folder, an album folder (its entry `entry`, default
     /// the last), or a `.npy`; rows 0..l−1 are taken.
     public static func file(_ path: String, model: BaseModelInfo, length: Int, entry: Int? = nil) throws(TrainingError) -> Tensor {
+        let full = try file(path, model: model, entry: entry)
+        guard full.shape[0] >= length else {
+            throw .setup("--init file: \(path) holds a \(full.shape) prompt; need at least \(length) rows")
+        }
+        let out = Tensor(uninitialized: [length, model.dModel])
+        out.data.update(from: full.data, count: out.count)
+        return out
+    }
+
+    /// The whole (rows, d) prompt in `path` (see `file(_:model:length:entry:)`).
+    public static func file(_ path: String, model: BaseModelInfo, entry: Int? = nil) throws(TrainingError) -> Tensor {
         let url = URL(fileURLWithPath: path)
         let full: Tensor
         do {
@@ -56,12 +67,10 @@ public enum PromptInitializer {
                 }
             }
         } catch let error as TrainingError { throw error } catch { throw .setup("--init file: \(error)") }
-        guard full.rank == 2, full.shape[1] == model.dModel, full.shape[0] >= length else {
-            throw .setup("--init file: \(path) holds a \(full.shape) prompt; need at least \(length) rows of width \(model.dModel)")
+        guard full.rank == 2, full.shape[1] == model.dModel, full.shape[0] >= 1 else {
+            throw .setup("--init file: \(path) holds a \(full.shape) prompt; need rows of width \(model.dModel)")
         }
-        let out = Tensor(uninitialized: [length, model.dModel])
-        out.data.update(from: full.data, count: out.count)
-        return out
+        return full
     }
 
     /// Entry `index` (l, d) of an album.
