@@ -6,7 +6,7 @@ import Kernels
 public protocol TrainablePrompt: AnyObject {
     /// Trainable tensors with their gradient buffers (the optimizer's parameters).
     var parameters: [Parameter] { get }
-    /// Tensors that define the state but do not train (saved in checkpoints too), by name.
+    /// Prompt rows l.
     var promptLength: Int { get }
     /// One prompt (l, d) per example (its input ids and target task), recording what `backward` needs when
     /// `training`.

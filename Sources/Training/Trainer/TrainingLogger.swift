@@ -21,14 +21,14 @@ public final class TrainingLogger {
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             if !append || !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                    throw .unreadableFile(path: path, reason: "cannot create the log file")
+                    throw .setup("cannot create the log file \(path)")
                 }
             }
             do {
                 let handle = try FileHandle(forWritingTo: url)
                 try handle.seekToEnd()
                 file = handle
-            } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
+            } catch { throw .setup("cannot open the log file \(path): \(error.localizedDescription)") }
         } else {
             file = nil
         }
