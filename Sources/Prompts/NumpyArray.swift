@@ -3,10 +3,10 @@
 import Foundation
 import Kernels
 
-enum NumpyArray {
+public enum NumpyArray {
     /// Parses the `.npy` file at `url` into a Float32 tensor.
     /// - Throws: `PromptsError.unreadable` for a bad magic, header, dtype, Fortran order or size.
-    static func read(_ url: URL) throws(PromptsError) -> Tensor {
+    public static func read(_ url: URL) throws(PromptsError) -> Tensor {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: error.localizedDescription) }
         func fail(_ reason: String) -> PromptsError { .unreadable(path: url.path, reason: "not a supported .npy file: \(reason)") }

@@ -34,7 +34,9 @@ public final class SPEModule: Sendable {
     /// Number of attention candidates (M, or M+1 in ATTEMPT mode).
     public var candidateCount: Int { foldedKeys.shape[0] }
 
-    init(taskPrompt: Tensor, down: Tensor, up: Tensor, gamma: Tensor, beta: Tensor, temperature: Float,
+    /// A module over these tensors (shared, not copied: a trainer updates them in place). Shapes must agree:
+    /// taskPrompt (l, d) like the album's entries, down (r, d), up (d, r), gamma and beta (d).
+    public init(taskPrompt: Tensor, down: Tensor, up: Tensor, gamma: Tensor, beta: Tensor, temperature: Float,
          layerNormEpsilon: Float, pooling: SPEPooling, includeTaskInAttention: Bool, album: PromptAlbum,
          padEmbedding: [Float], maxInputTokens: Int?) {
         let (l, d, r) = (taskPrompt.shape[0], taskPrompt.shape[1], down.shape[0])

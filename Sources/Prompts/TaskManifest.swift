@@ -64,6 +64,15 @@ public struct SPESettings: Codable, Sendable, Equatable {
     public var includeTaskInAttention: Bool?
     /// LayerNorm epsilon; default 1e-5 (torch.nn.LayerNorm).
     public var layerNormEpsilon: Double?
+    public init(album: String, albumHash: String, temperature: Double? = nil, pooling: SPEPooling? = nil,
+                includeTaskInAttention: Bool? = nil, layerNormEpsilon: Double? = nil) {
+        self.album = album
+        self.albumHash = albumHash
+        self.temperature = temperature
+        self.pooling = pooling
+        self.includeTaskInAttention = includeTaskInAttention
+        self.layerNormEpsilon = layerNormEpsilon
+    }
 }
 
 /// One album entry's provenance.
@@ -86,6 +95,10 @@ public struct AlbumSettings: Codable, Sendable, Equatable {
     public var hash: String
     /// One entry per album prompt, in tensor order.
     public var entries: [AlbumEntry]
+    public init(hash: String, entries: [AlbumEntry]) {
+        self.hash = hash
+        self.entries = entries
+    }
 }
 
 /// Where the static prompt of a `static` task comes from.
@@ -123,6 +136,8 @@ public struct TaskManifest: Codable, Sendable, Equatable {
     public var peftTaskId: Int?
     public var spe: SPESettings?
     public var album: AlbumSettings?
+    /// How `album train` produced the artifact (informational).
+    public var training: TrainingMetadata?
 
     public static let formatTag = "album.task/1"
     public static let fileName = "task.json"
@@ -142,9 +157,13 @@ public struct TaskManifest: Codable, Sendable, Equatable {
         guard let dictionary = object as? [String: Any] else { throw .badManifest(path: path, reason: "not a JSON object") }
         let known: Set<String> = ["format", "name", "kind", "version", "description", "baseModel", "promptLength",
                                   "template", "labels", "decoding", "maxInputTokens", "promptFormat", "promptFile",
-                                  "peftTaskId", "spe", "album"]
+                                  "peftTaskId", "spe", "album", "training"]
         if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
             throw .badManifest(path: path, reason: "unknown key '\(unknown)'")
+        }
+        if let training = dictionary["training"] as? [String: Any],
+           let unknown = training.keys.filter({ !TrainingMetadata.keys.contains($0) }).sorted().first {
+            throw .badManifest(path: path, reason: "unknown key 'training.\(unknown)'")
         }
         let manifest: TaskManifest
         do { manifest = try JSONDecoder().decode(TaskManifest.self, from: data) } catch let DecodingError.keyNotFound(key, _) {

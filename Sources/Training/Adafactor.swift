@@ -33,9 +33,9 @@ public final class Adafactor: Optimizer {
 
     public let groups: [ParameterGroup]
     public let settings: Settings
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// Per parameter: (row, column) second-moment factors, or the full second moment; and the first moment.
-    private let rowMoments: [Tensor?], columnMoments: [Tensor?], fullMoments: [Tensor?], firstMoments: [Tensor?]
+    let rowMoments: [Tensor?], columnMoments: [Tensor?], fullMoments: [Tensor?], firstMoments: [Tensor?]
 
     /// With `settings.relativeStep` the groups' learning rates are ignored (HF requires lr=None there).
     /// - Throws: `TrainingError.invalidHyperparameter` for `warmupInit` without `relativeStep`, or lr, weight

@@ -10,10 +10,10 @@ public final class AdamW: Optimizer {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// First and second moments per parameter, in `parameters` order (torch's exp_avg, exp_avg_sq).
-    private let firstMoments: [Tensor]
-    private let secondMoments: [Tensor]
+    let firstMoments: [Tensor]
+    let secondMoments: [Tensor]
 
     /// - Throws: `TrainingError.invalidHyperparameter` for betas outside [0, 1), eps < 0, lr < 0 or decay < 0.
     public init(groups: [ParameterGroup], beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8)

@@ -8,9 +8,9 @@ public final class SGD: Optimizer {
     public let momentum: Double
     public let dampening: Double
     public let nesterov: Bool
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// Momentum buffers in `parameters` order; empty until the first step (torch creates them from the gradient).
-    private var buffers: [Tensor] = []
+    var buffers: [Tensor] = []
 
     /// - Throws: `TrainingError.invalidHyperparameter` for momentum < 0, or Nesterov without momentum or with
     ///   dampening (torch's checks), lr < 0 or decay < 0.

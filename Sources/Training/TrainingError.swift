@@ -14,6 +14,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidHyperparameter(name: String, value: String, reason: String)
     /// The gradients' global norm is NaN or infinite (clip_grad_norm_ with error_if_nonfinite=True).
     case nonFiniteGradientNorm(Float)
+    /// The run stopped on SIGINT after writing a checkpoint; `--resume` continues it.
+    case interrupted(step: Int, checkpoint: String)
+    /// A training checkpoint is missing, unreadable or does not fit the run.
+    case badCheckpoint(path: String, reason: String)
+    /// The model, tokenizer, prompt or task could not be set up or run (the underlying error's message).
+    case setup(String)
 
     public var description: String {
         switch self {
@@ -25,6 +31,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .invalidHyperparameter(let name, let value, let reason): "invalid \(name) \(value): \(reason)"
         case .nonFiniteGradientNorm(let norm):
             "the total norm of the gradients is \(norm); refusing to clip (errorIfNonfinite)"
+        case .interrupted(let step, let checkpoint): "interrupted at step \(step); checkpoint written to \(checkpoint) (use --resume)"
+        case .badCheckpoint(let path, let reason): "checkpoint \(path): \(reason)"
+        case .setup(let message): message
         }
     }
 }

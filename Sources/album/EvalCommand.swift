@@ -1,0 +1,47 @@
+// `album eval --model DIR --tasks DIR --task NAME --data test.jsonl [--json]`: a served task's metrics on a labelled
+// file (accuracy, F1, MCC, Pearson/Spearman, exact match; Training.Metrics), by rank classification when the task
+// has labels, else greedy generation; prompts are built exactly as serving builds them.
+import ArgumentParser
+import Foundation
+import Prompts
+import T5
+import Tokenization
+import Training
+
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate a task on labelled data.")
+
+    @Option(name: .long, help: "Checkpoint directory.") var model: String = "models/default"
+    @Option(name: .long, help: "Tasks directory.") var tasks: String
+    @Option(name: .long, help: "Task name.") var task: String
+    @Option(name: .long, help: "Labelled data (JSON lines or .tsv with --tsv-text/--tsv-label).") var data: String
+    @Option(name: .customLong("tsv-text")) var tsvText: String = "sentence"
+    @Option(name: .customLong("tsv-label")) var tsvLabel: String = "label"
+    @Option(name: .customLong("max-new-tokens"), help: "Generation length for tasks without labels.") var maxNewTokens: Int = 32
+    @Flag(name: .long, help: "Print the metrics as JSON.") var json = false
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: model)
+        let t5 = try T5Model.load(directory: directory)
+        let tokenizer = try Tokenizer.load(directory: directory)
+        let registry = try TaskRegistry(directory: URL(fileURLWithPath: tasks), model: BaseModelInfo(checkpoint: directory))
+        guard let loaded = registry.snapshot().task(named: task) else { throw CLIError("no task '\(task)' in \(tasks)") }
+        let url = URL(fileURLWithPath: data)
+        let dataset = data.hasSuffix(".tsv")
+            ? try Dataset.tsv(url, columns: loaded.template.fields == ["input"] ? .text(tsvText, label: tsvLabel)
+                                                                                 : .fields(tsvText.split(separator: ",").map(String.init), label: tsvLabel))
+            : try Dataset.jsonLines(url)
+        let encoder = ExampleEncoder(tokenizer: tokenizer, template: loaded.template, labels: loaded.labels,
+                                     maxSourceLength: loaded.maxInputTokens ?? 512)
+        var evaluator = Evaluator(model: t5, tokenizer: tokenizer, labels: loaded.labels)
+        evaluator.maxNewTokens = maxNewTokens
+        let result = try evaluator.evaluate(ServedPrompt(task: loaded, model: t5), on: try encoder.encode(dataset))
+        var metrics = result.metrics
+        metrics["examples"] = Double(dataset.count)
+        if json {
+            print(try JSONOutput.render(metrics))
+        } else {
+            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) { print("\(name)\t\(String(format: "%.6f", value))") }
+        }
+    }
+}
