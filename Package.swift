@@ -31,8 +31,8 @@ var targets: [Target] = [
     .target(name: "Prompts", dependencies: ["T5", "Kernels", "SafeTensors"]),
     .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
     .target(name: "TestSupport", dependencies: ["Kernels", "SafeTensors"], path: "Sources/TestSupport"),
-    // The offline trainer's model-independent pieces (optimizers, schedules, datasets); Kernels only for now.
-    .target(name: "Training", dependencies: ["Kernels"]),
+    // The offline trainer: optimizers, schedules, datasets, and the loop over T5 + prompts (album → Training).
+    .target(name: "Training", dependencies: ["Kernels", "T5", "Prompts", "Tokenization", "SafeTensors"]),
 
     // MARK: Tests of the model stack
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
@@ -41,11 +41,12 @@ var targets: [Target] = [
     .testTarget(name: "T5Tests", dependencies: ["T5", "Kernels", "SafeTensors", "Tokenization", "Training", "TestSupport"]),
     .testTarget(name: "PromptsTests", dependencies: ["Prompts", "T5", "Kernels", "SafeTensors", "Training", "TestSupport"]),
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "T5", "Prompts", "Tokenization", "SafeTensors",
+                                                      "TestSupport"]),
 ]
 
 var albumDependencies: [Target.Dependency] = [
-    "CJemalloc", "CKernels", "Kernels", "SafeTensors", "Tokenization", "T5", "Prompts",
+    "CJemalloc", "CKernels", "Kernels", "SafeTensors", "Tokenization", "T5", "Prompts", "Training",
     .product(name: "ArgumentParser", package: "swift-argument-parser"),
 ]
 
