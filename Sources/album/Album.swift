@@ -10,7 +10,7 @@ struct Album: AsyncParsableCommand {
     static var subcommandList: [any ParsableCommand.Type] {
         var list: [any ParsableCommand.Type] = [
             GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self, TasksCommand.self,
-            InspectCommand.self, BenchCommand.self,
+            InspectCommand.self, BenchCommand.self, TrainCommand.self,
         ]
         #if ALBUM_SERVER
         list.append(ServeCommand.self)
