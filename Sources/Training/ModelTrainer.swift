@@ -72,6 +72,7 @@ public final class ModelTrainer {
         var history: [ModelTrainingStep] = []
         var epoch = 0
         while history.count < options.steps {
+            let stepsBefore = history.count
             for indices in sampler.batches(epoch: epoch) where history.count < options.steps {
                 var batch: [TrainingExample] = []
                 for index in indices {
@@ -85,6 +86,8 @@ public final class ModelTrainer {
                     try save(to: output.appendingPathComponent("checkpoint-\(record.step)"), tokenizerDirectory: tokenizerDirectory)
                 }
             }
+            // Only span corruption can drop an example (under 2 tokens); an epoch of nothing would never end.
+            guard history.count > stepsBefore else { throw .training(.emptyDataset(file: "training data")) }
             epoch += 1
         }
         if let output { try save(to: output, tokenizerDirectory: tokenizerDirectory) }
