@@ -43,6 +43,16 @@ public final class T5Model: @unchecked Sendable {
         return try T5Model(config: config, weights: weights, storedDTypes: ["F32 (random)"])
     }
 
+    /// A freshly initialised model of `config`, drawn as transformers' `T5PreTrainedModel._init_weights` draws
+    /// (InitializerTensorSource.swift), reproducible from `seed`: the starting point of training from scratch.
+    /// - Throws: `T5Error` for an unsupported or invalid config.
+    public static func initialized(config: T5Config, seed: UInt64) throws(T5Error) -> T5Model {
+        try config.validate()
+        let source = InitializerTensorSource(config: config, seed: seed)
+        let weights = try T5Weights(store: WeightStore(source: source), config: config)
+        return try T5Model(config: config, weights: weights, storedDTypes: ["F32 (initialized)"])
+    }
+
     /// Parameters of the HF model (tied tensors counted once).
     public var parameterCount: Int { weights.parameterCount }
 
