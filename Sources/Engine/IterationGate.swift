@@ -29,14 +29,14 @@ public final class IterationGate: @unchecked Sendable {
     public func openFully() { open(Int.max) }
 
     /// Waits until the model thread is blocked at the gate. Throws `IterationGateError.timedOut` after `timeout`.
-    public func waitUntilBlocked(timeout: Duration = .seconds(30)) async throws {
+    public func waitUntilBlocked(timeout: Duration = .seconds(300)) async throws {
         try await poll(timeout: timeout, what: "the model thread to reach the gate") { isBlocked }
     }
 
     /// Runs exactly one iteration: the thread must be blocked at the gate; one permit is granted and this waits until
     /// the thread comes back (the iteration's results have been handed to their callers by then), or until it goes
     /// idle because the scheduler had nothing to run (only expired or cancelled requests, say).
-    public func step(timeout: Duration = .seconds(30)) async throws {
+    public func step(timeout: Duration = .seconds(300)) async throws {
         try await waitUntilBlocked(timeout: timeout)
         let before = locked { arrivals }
         open(1)

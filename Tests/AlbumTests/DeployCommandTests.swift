@@ -6,34 +6,34 @@ import Testing
 
 @Suite(.enabled(if: ServerProcess.serveIsBuilt, "album was built without the HTTP server (ALBUM_MODEL_ONLY=1)"))
 struct DeployCommandTests {
-    @Test func deployUploadsAndHotSwaps() throws {
+    @Test func deployUploadsAndHotSwaps() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-deploy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let tasks = root.appendingPathComponent("served")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks"), to: tasks)
-        let trained = try CLIRunner.run(["train", "prompt", "--model", "models/default", "--data", "models/data/sentiment-train.jsonl",
+        let trained = try await CLIRunner.run(["train", "prompt", "--model", "models/default", "--data", "models/data/sentiment-train.jsonl",
                                          "--template", "sst2 sentence: {sentence}", "--labels", "negative,positive",
                                          "--steps", "2", "--batch-size", "4", "--quiet", "--out", root.appendingPathComponent("out/mood").path])
         #expect(trained.status == 0, "\(trained.stderr)")
 
         let server = try ServerProcess(["serve", "--model", "models/default", "--tasks", tasks.path, "--host", "127.0.0.1", "--port", "0"])
-        let port = try server.port()
+        let port = try await server.port()
         let deploy = ["deploy", "--server", "http://127.0.0.1:\(port)", "--tasks-from", root.appendingPathComponent("out").path,
                       "--task", "mood"]
-        let first = try CLIRunner.run(deploy)
+        let first = try await CLIRunner.run(deploy)
         #expect(first.status == 0, "\(first.stderr)")
-        let shown = try HTTPProbe.request(port: port, "GET", "/v1/tasks/mood")
+        let shown = try await HTTPProbe.request(port: port, "GET", "/v1/tasks/mood")
         #expect(shown.status == 200, "\(shown.body)")
-        let classified = try HTTPProbe.request(port: port, "POST", "/v1/classify",
+        let classified = try await HTTPProbe.request(port: port, "POST", "/v1/classify",
                                                body: #"{"task": "mood", "fields": {"sentence": "a warm film"}}"#)
         #expect(classified.status == 200, "\(classified.body)")
-        let second = try CLIRunner.run(deploy)
+        let second = try await CLIRunner.run(deploy)
         #expect(second.status == 0 && second.stdout.contains(#""version":"2""#), "\(second.stdout)")
-        let refused = try CLIRunner.run(["deploy", "--server", "http://127.0.0.1:\(port)", "--tasks-from",
+        let refused = try await CLIRunner.run(["deploy", "--server", "http://127.0.0.1:\(port)", "--tasks-from",
                                          CLIRunner.repositoryRoot.appendingPathComponent("models").path, "--task", "data"])
         #expect(refused.status != 0 && refused.stderr.contains("HTTP 4"), "\(refused.stderr)")
         server.signal(SIGTERM)
-        _ = try server.waitForExit()
+        _ = try await server.waitForExit()
     }
 }

@@ -51,7 +51,7 @@ final class ServerProcess {
     }
 
     /// The port from Hummingbird's "Server started and listening on HOST:PORT" line.
-    func port(timeout: Duration = .seconds(120)) async throws -> Int {
+    func port(timeout: Duration = .seconds(300)) async throws -> Int {
         var port: Int?
         try await Self.poll(timeout: timeout, "the server to listen; output so far:\n\(output)") {
             try #require(process.isRunning, "album serve exited early:\n\(output)")
@@ -66,7 +66,7 @@ final class ServerProcess {
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the process to exit; kills it and fails after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(120)) async throws -> (status: Int32, reason: Process.TerminationReason) {
+    func waitForExit(timeout: Duration = .seconds(300)) async throws -> (status: Int32, reason: Process.TerminationReason) {
         do {
             try await Self.poll(timeout: timeout, "album serve to exit") { !process.isRunning }
         } catch {

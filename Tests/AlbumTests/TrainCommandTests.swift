@@ -5,11 +5,11 @@ import Foundation
 import Testing
 
 @Suite struct TrainCommandTests {
-    @Test func sourceAlbumSPEAndEval() throws {
+    @Test func sourceAlbumSPEAndEval() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let common = ["--model", "models/default", "--prompt-length", "4", "--batch-size", "4", "--quiet"]
-        let source = try CLIRunner.run(["train", "source", "--data", "models/data/topic-train.jsonl", "--steps", "5",
+        let source = try await CLIRunner.run(["train", "source", "--data", "models/data/topic-train.jsonl", "--steps", "5",
                                         "--out", root.appendingPathComponent("src/topic").path] + common)
         #expect(source.status == 0, "\(source.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("src/topic/task.json"))) as? [String: Any]
@@ -17,10 +17,10 @@ import Testing
         #expect(entries.compactMap { ($0["step"] as? NSNumber)?.intValue } == [3, 4, 5])
 
         let tasks = root.appendingPathComponent("tasks")
-        let built = try CLIRunner.run(["album", "build", "--out", tasks.appendingPathComponent("joined").path,
+        let built = try await CLIRunner.run(["album", "build", "--out", tasks.appendingPathComponent("joined").path,
                                        root.appendingPathComponent("src/topic").path])
         #expect(built.status == 0, "\(built.stderr)")
-        let spe = try CLIRunner.run(["train", "spe", "--data", "models/data/sentiment-train.jsonl", "--template",
+        let spe = try await CLIRunner.run(["train", "spe", "--data", "models/data/sentiment-train.jsonl", "--template",
                                      "sst2 sentence: {sentence}", "--labels", "negative,positive", "--steps", "3",
                                      "--bottleneck", "4", "--album", tasks.appendingPathComponent("joined").path,
                                      "--out", tasks.appendingPathComponent("mood").path, "--log", root.appendingPathComponent("log.jsonl").path] + common)
@@ -28,14 +28,14 @@ import Testing
         let log = try String(contentsOf: root.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(log.count == 3 && log[0].contains("\"step\":1") && log[0].contains("grad_norm"))
 
-        let validate = try CLIRunner.run(["tasks", "validate", "--tasks", tasks.path, "--model", "models/default"])
+        let validate = try await CLIRunner.run(["tasks", "validate", "--tasks", tasks.path, "--model", "models/default"])
         #expect(validate.status == 0, "\(validate.stdout) \(validate.stderr)")
-        let eval = try CLIRunner.run(["eval", "--tasks", tasks.path, "--task", "mood", "--data", "models/data/sentiment-val.jsonl", "--json"])
+        let eval = try await CLIRunner.run(["eval", "--tasks", tasks.path, "--task", "mood", "--data", "models/data/sentiment-val.jsonl", "--json"])
         #expect(eval.status == 0, "\(eval.stderr)")
         let metrics = try eval.json()
         #expect((metrics["examples"] as? NSNumber)?.intValue == 4 && metrics["mcc"] != nil && metrics["accuracy"] != nil)
 
-        let similarity = try CLIRunner.run(["similarity", "--model", "models/default", "--target",
+        let similarity = try await CLIRunner.run(["similarity", "--model", "models/default", "--target",
                                             tasks.appendingPathComponent("joined").path, "--candidates",
                                             tasks.appendingPathComponent("joined").path, "--metric", "average-cosine"])
         let ranking = similarity.stdout.split(separator: "\n")
@@ -43,38 +43,40 @@ import Testing
         #expect(ranking.count > 1 && ranking[1].contains("#0 (topic@0.6)\t1.000000"), "\(similarity.stdout)")
 
         // SPoT top-k weighted-average init from the album's entries.
-        let topK = try CLIRunner.run(["train", "prompt", "--data", "models/data/sentiment-train.jsonl", "--template",
+        let topK = try await CLIRunner.run(["train", "prompt", "--data", "models/data/sentiment-train.jsonl", "--template",
                                       "sst2 sentence: {sentence}", "--labels", "negative,positive", "--steps", "2",
                                       "--init", "topk-weighted:2", "--candidates", tasks.appendingPathComponent("joined").path,
                                       "--probe-steps", "2", "--out", root.appendingPathComponent("spot").path] + common)
         #expect(topK.status == 0, "\(topK.stderr)")
     }
 
-    @Test func ctrlCWritesACheckpointAndResumeFinishes() throws {
+    @Test func ctrlCWritesACheckpointAndResumeFinishes() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-sigint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let log = root.appendingPathComponent("log.jsonl")
+        // Enough steps that the run cannot end in the moment between its third logged step and the signal.
+        let steps = 3000
         let arguments = ["train", "prompt", "--model", "models/default", "--data", "models/data/topic-train.jsonl",
-                         "--prompt-length", "4", "--batch-size", "2", "--steps", "400", "--checkpoint-every", "1000",
+                         "--prompt-length", "4", "--batch-size", "2", "--steps", "\(steps)", "--checkpoint-every", "100000",
                          "--out", root.appendingPathComponent("out").path, "--log", log.path, "--quiet"]
         let server = try ServerProcess(arguments)  // any child process; only its exit matters here
-        try ServerProcess.poll(timeout: .seconds(60), "the first logged step") {
+        try await ServerProcess.poll(timeout: .seconds(300), "the first logged step") {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("\"step\":3}")
         }
         server.signal(SIGINT)
-        let exit = try server.waitForExit()
+        let exit = try await server.waitForExit()
         #expect(exit.status != 0 && server.output.contains("interrupted at step"), "\(server.output)")
         let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count
-        #expect(lines < 400)
-        let resumed = try CLIRunner.run(arguments + ["--resume"])
+        #expect(lines < steps)
+        let resumed = try await CLIRunner.run(arguments + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let steps = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap { line in
+        let logged = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["step"] as? Int
         }
-        #expect(steps == Array(1...400), "steps \(steps.prefix(3))… \(steps.count)")
+        #expect(logged == Array(1...steps), "steps \(logged.prefix(3))… \(logged.count)")
     }
 
-    @Test func severalSPETargetsShareG() throws {
+    @Test func severalSPETargetsShareG() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-multi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -83,14 +85,14 @@ import Testing
         let tasks = root.appendingPathComponent("tasks")
         try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks/source-album"),
                                          to: tasks.appendingPathComponent("source-album"))
-        let result = try CLIRunner.run(["train", "spe", "--model", "models/default", "--album", "models/tasks/source-album",
+        let result = try await CLIRunner.run(["train", "spe", "--model", "models/default", "--album", "models/tasks/source-album",
                                         "--data", "sent=models/data/sentiment-train.jsonl", "--data", "topic=models/data/topic-train.jsonl",
                                         "--template", "sst2 sentence: {sentence}", "--labels", "negative,positive",
                                         "--target-task-json", "topic=\(topicJSON.path)", "--prompt-length", "8", "--steps", "3",
                                         "--batch-size", "4", "--bottleneck", "4", "--quiet", "--out", tasks.path])
         #expect(result.status == 0, "\(result.stderr)")
         try? FileManager.default.removeItem(at: tasks.appendingPathComponent("checkpoints"))
-        let listed = try CLIRunner.run(["tasks", "list", "--tasks", tasks.path, "--model", "models/default"])
+        let listed = try await CLIRunner.run(["tasks", "list", "--tasks", tasks.path, "--model", "models/default"])
         #expect(listed.stdout.contains("sent\tspe") && listed.stdout.contains("topic\tspe\t0\tspe\t8\tbusiness,sports")
                 && !listed.stdout.contains("FAILED"), "\(listed.stdout)")
         let a = try Data(contentsOf: tasks.appendingPathComponent("sent/spe.safetensors"))
@@ -98,13 +100,13 @@ import Testing
         #expect(a != b)
     }
 
-    @Test func malformedDataFailsWithFileAndLine() throws {
+    @Test func malformedDataFailsWithFileAndLine() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("bad.jsonl")
         try Data("{\"input\": \"a\", \"target\": \"b\"}\nnot json\n".utf8).write(to: data)
-        let result = try CLIRunner.run(["train", "prompt", "--model", "models/default", "--data", data.path,
+        let result = try await CLIRunner.run(["train", "prompt", "--model", "models/default", "--data", data.path,
                                         "--out", root.appendingPathComponent("out").path, "--steps", "1"])
         #expect(result.status != 0 && result.stderr.contains("bad.jsonl:2"), "\(result.stderr)")
     }

@@ -14,7 +14,7 @@ import Testing
         return url
     }
 
-    @Test func trainsFromACheckpointAndWritesALoadableOne() throws {
+    @Test func trainsFromACheckpointAndWritesALoadableOne() async throws {
         let scratch = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let data = scratch.appendingPathComponent("pairs.jsonl")
@@ -25,7 +25,7 @@ import Testing
 
             """.write(to: data, atomically: true, encoding: .utf8)
         let out = scratch.appendingPathComponent("out"), log = scratch.appendingPathComponent("log.jsonl")
-        let result = try CLIRunner.run(["train", "model", "--model", Self.demoModel, "--data", data.path,
+        let result = try await CLIRunner.run(["train", "model", "--model", Self.demoModel, "--data", data.path,
                                         "--objective", "seq2seq", "--out", out.path, "--steps", "4", "--batch-size", "2",
                                         "--lr", "1e-3", "--seed", "3", "--save-every", "2", "--log", log.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -40,12 +40,12 @@ import Testing
         #expect(lines.count == 4)
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(first["step"] as? Int == 1 && first["loss"] is Double && first["lr"] is Double)
-        let score = try CLIRunner.run(["score", "--model", out.path, "--text", "the cat sat", "--target", "cat", "--json"])
+        let score = try await CLIRunner.run(["score", "--model", out.path, "--text", "the cat sat", "--target", "cat", "--json"])
         #expect(score.status == 0, "stderr: \(score.stderr)")
         #expect((try score.json()["logprob"] as? Double).map { $0 < 0 } == true)
     }
 
-    @Test func trainsFromAConfigWithSpanCorruption() throws {
+    @Test func trainsFromAConfigWithSpanCorruption() async throws {
         let scratch = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let config = scratch.appendingPathComponent("config.json")
@@ -60,20 +60,20 @@ import Testing
         let arguments = ["train", "model", "--config", config.path, "--tokenizer", Self.demoModel, "--data", text.path,
                          "--objective", "span-corruption", "--out", out.path, "--steps", "3", "--batch-size", "2",
                          "--lr", "1e-2", "--optimizer", "adafactor", "--schedule", "constant", "--seed", "1", "--bf16"]
-        let result = try CLIRunner.run(arguments)
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(try result.json()["steps"] as? Int == 3)
         let saved = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: out.appendingPathComponent("config.json"))) as? [String: Any])
         #expect(saved["dtype"] as? String == "bfloat16" && saved["tie_word_embeddings"] as? Bool == false)
-        let inspect = try CLIRunner.run(["score", "--model", out.path, "--text", "the dog", "--target", "the cat", "--json"])
+        let inspect = try await CLIRunner.run(["score", "--model", out.path, "--text", "the dog", "--target", "the cat", "--json"])
         #expect(inspect.status == 0, "stderr: \(inspect.stderr)")
         // Same seed, same run: the summary (final loss) repeats exactly.
-        let again = try CLIRunner.run(arguments)
+        let again = try await CLIRunner.run(arguments)
         #expect(try again.json()["final_loss"] as? Double == result.json()["final_loss"] as? Double)
     }
 
-    @Test func badInvocationsFailClearly() throws {
+    @Test func badInvocationsFailClearly() async throws {
         let cases: [([String], String)] = [
             (["train", "model", "--data", "x", "--out", "y", "--steps", "1"], "--model or --config"),
             (["train", "model", "--config", "c.json", "--data", "x", "--out", "y", "--steps", "1"], "--tokenizer"),
@@ -83,7 +83,7 @@ import Testing
               "--steps", "1"], "/nonexistent/data.jsonl"),
         ]
         for (arguments, message) in cases {
-            let result = try CLIRunner.run(arguments)
+            let result = try await CLIRunner.run(arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }

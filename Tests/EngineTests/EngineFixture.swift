@@ -26,7 +26,7 @@ let demoTasks = repositoryRoot.appendingPathComponent("models/tasks")
 /// fixture tasks and `ToyCodec`; with `demo: true` the bundled demo model, its real tokenizer and the demo tasks.
 /// `gate` lets the test run the model thread one iteration at a time; `clock` replaces the engine's time.
 func makeEngine(rows: Int, queue: Int = 256, maxWait: Duration = .milliseconds(2),
-                overflow: OverflowPolicy = .reject, timeout: Duration = .seconds(60),
+                overflow: OverflowPolicy = .reject, timeout: Duration = .seconds(600),
                 start: Bool = true, demo: Bool = false, gate: IterationGate? = nil,
                 clock: ManualClock? = nil) throws -> Engine<T5Backend> {
     let directory = FileManager.default.temporaryDirectory
@@ -93,7 +93,7 @@ struct WaitTimedOut: Error, CustomStringConvertible {
 
 /// Waits (polling every millisecond, at most `timeout`) until `condition` holds: explicit synchronisation for the
 /// things the engine exposes no event for, never a fixed sleep that orders work.
-func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () -> Bool) async throws {
+func waitUntil(_ what: String, timeout: Duration = .seconds(300), _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut(what: what) }
@@ -103,7 +103,7 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: ()
 
 /// The value of `task`, or `WaitTimedOut` after `timeout`: a broken engine that never answers fails the test
 /// instead of hanging the suite.
-func within<T: Sendable>(_ task: Task<T, any Error>, timeout: Duration = .seconds(30)) async throws -> T {
+func within<T: Sendable>(_ task: Task<T, any Error>, timeout: Duration = .seconds(300)) async throws -> T {
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
         once.set(continuation)

@@ -59,14 +59,14 @@ final class Handoff<Value: Sendable>: Sendable {
     private let box = NIOLockedValueBox<Value?>(nil)
     func set(_ value: Value) { box.withLockedValue { $0 = value } }
     var isSet: Bool { box.withLockedValue { $0 } != nil }
-    func value(timeout: Duration = .seconds(60), _ what: String) async throws -> Value {
+    func value(timeout: Duration = .seconds(300), _ what: String) async throws -> Value {
         try await poll(timeout: timeout, what) { box.withLockedValue { $0 } != nil }
         return try #require(box.withLockedValue { $0 })
     }
 }
 
 /// Polls `condition` every few milliseconds; fails the test (throws) when it is still false after `timeout`.
-func poll(timeout: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool) async throws {
+func poll(timeout: Duration = .seconds(300), _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while try await !condition() {
         try #require(ContinuousClock.now < deadline, "timed out after \(timeout) waiting for \(what)")
@@ -96,7 +96,7 @@ func withServer<T: Sendable>(_ fixture: RealEngine, _ configuration: ServerConfi
 /// One HTTP/1.1 request on a fresh connection to 127.0.0.1:`port`.
 func send(port: Int, _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:],
           body: String? = nil) async throws -> TestClient.Response {
-    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60))) { client in
+    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(300))) { client in
         var headers = headers
         if body != nil && headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await client.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: headers,
