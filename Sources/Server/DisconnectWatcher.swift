@@ -50,10 +50,11 @@ final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, @
 
     private func remove(_ token: UInt64) { callbacks[token] = nil }
 
-    /// Runs `body`, cancelling it when the client of `channel` disconnects.
+    /// Runs `body`, cancelling it when the client of `channel` disconnects. The watcher listens before `body`
+    /// starts, so a client that leaves the moment its request is queued is still seen.
     static func cancellingOnDisconnect<T: Sendable>(channel: any Channel,
                                                     _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await body() }
+        let relay = CancelRelay()
         let registration = channel.eventLoop.submit { () -> (DisconnectWatcher, UInt64?) in
             let pipeline = channel.pipeline.syncOperations
             let watcher: DisconnectWatcher
@@ -63,7 +64,7 @@ final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, @
                 watcher = DisconnectWatcher()
                 try pipeline.addHandler(watcher, position: .first)
             }
-            return (watcher, watcher.add { task.cancel() })
+            return (watcher, watcher.add { relay.cancel() })
         }
         let registered = try? await registration.get()
         defer {
@@ -71,6 +72,36 @@ final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, @
                 channel.eventLoop.execute { watcher.remove(token) }
             }
         }
+        let task = Task { try await body() }
+        relay.attach(task)
         return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+    }
+}
+
+/// Carries a disconnect to a task that may not exist yet: a cancel that arrives first is applied on `attach`.
+private final class CancelRelay: Sendable {
+    private enum State { case waiting, cancelled, attached(cancel: @Sendable () -> Void) }
+    private let state = NIOLockedValueBox<State>(.waiting)
+
+    func cancel() {
+        let action: (@Sendable () -> Void)? = state.withLockedValue { state in
+            switch state {
+            case .waiting:
+                state = .cancelled
+                return nil
+            case .cancelled: return nil
+            case .attached(let cancel): return cancel
+            }
+        }
+        action?()
+    }
+
+    func attach<T: Sendable>(_ task: Task<T, any Error>) {
+        let cancelNow = state.withLockedValue { state -> Bool in
+            if case .cancelled = state { return true }
+            state = .attached(cancel: { task.cancel() })
+            return false
+        }
+        if cancelNow { task.cancel() }
     }
 }
