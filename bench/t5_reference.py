@@ -8,13 +8,23 @@ times the serving workload of the performance notes: L encoder tokens (100 promp
     python3 bench/t5_reference.py --shape t5-small --out /tmp/t5-small-random
     album bench --model /tmp/t5-small-random          # Album on the same checkpoint and workload
 
-Needs torch, transformers and ctranslate2 (pip); Album itself never does.
+--train times prompt tuning instead (PEFT PromptTuningConfig, 100 virtual tokens, SEQ_2_SEQ_LM; fp32, train() mode
+so dropout is the config's 0.1, Album's default): forward + backward + AdamW on the prompt, 128 input and 4 target
+tokens, batch 8 on 1 and 2 threads and batch 32 on 2 threads, each configuration in a fresh subprocess so that its
+peak RSS (ru_maxrss) is its own. Compare with `album bench --train --model DIR`.
+
+    python3 bench/t5_reference.py --train --out /tmp/t5-small-random
+
+Needs torch, transformers and ctranslate2 (pip), and peft for --train; Album itself never does.
 """
 import argparse
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -75,6 +85,69 @@ def run_ct2(out: str, batch: int, length: int, steps: int, threads: int, repeats
                                                       beam_size=1, max_batch_size=batch), repeats)
 
 
+def run_train(out: str, batch: int, input_length: int, target_length: int, prompt_length: int, threads: int,
+              steps: int) -> dict:
+    """One configuration (run in its own process): seconds per prompt-tuning step and this process's peak RSS."""
+    from peft import PromptTuningConfig, TaskType, get_peft_model
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    base = T5ForConditionalGeneration.from_pretrained(out, torch_dtype=torch.float32)
+    model = get_peft_model(base, PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=prompt_length))
+    model.train()  # dropout_rate 0.1 at every T5 dropout site, as Album's training default
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=0.3, weight_decay=0.01)
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.randint(3, 32000, (batch, input_length), generator=generator)
+    labels = torch.randint(3, 32000, (batch, target_length), generator=generator)
+    mask = torch.ones_like(ids)
+
+    def step():
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    step()  # warm-up
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    return dict(batch=batch, threads=threads, trainable=sum(p.numel() for p in trainable),
+                median_s=statistics.median(times), best_s=min(times), peak_mib=peak_kb / 1024)
+
+
+def train_main(args) -> None:
+    if args.train_worker:
+        batch, threads = (int(x) for x in args.train_worker.split(","))
+        print(json.dumps(run_train(args.out, batch, args.input_length, args.target_length, args.prompt_length, threads,
+                                   args.train_steps)))
+        return
+    rows = []
+    for batch, threads in [(8, 1), (8, 2), (32, 2)]:
+        command = [sys.executable, os.path.abspath(__file__), "--train", "--out", args.out, "--shape", args.shape,
+                   "--train-worker", f"{batch},{threads}", "--input-length", str(args.input_length),
+                   "--target-length", str(args.target_length), "--prompt-length", str(args.prompt_length),
+                   "--train-steps", str(args.train_steps)]
+        result = subprocess.run(command, check=True, capture_output=True, text=True)
+        rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print(json.dumps(rows))
+        return
+    import peft
+    print(f"{args.shape} random weights, PEFT prompt tuning: {args.prompt_length} virtual + {args.input_length} input "
+          f"tokens, {args.target_length} target tokens, dropout 0.1, AdamW on the prompt ({rows[0]['trainable']} "
+          f"parameters), fp32; median and best of {args.train_steps} steps after 1 warm-up; torch {torch.__version__}, "
+          f"transformers {transformers.__version__}, peft {peft.__version__}; {platform.processor() or platform.machine()}")
+    print("| batch | threads | ms / step (median) | ms / step (best) | examples/s | peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['batch']} | {r['threads']} | {1e3 * r['median_s']:.1f} | {1e3 * r['best_s']:.1f} | "
+              f"{r['batch'] / r['median_s']:.2f} | {r['peak_mib']:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="t5-small")
@@ -83,8 +156,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--train", action="store_true", help="time PEFT prompt tuning instead of generation")
+    parser.add_argument("--prompt-length", type=int, default=100)
+    parser.add_argument("--input-length", type=int, default=128)
+    parser.add_argument("--target-length", type=int, default=4)
+    parser.add_argument("--train-steps", type=int, default=3)
+    parser.add_argument("--train-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     build_checkpoint(args.shape, args.out)
+    if args.train:
+        train_main(args)
+        return
     rows = []
     for batch, threads in [(1, 1), (1, 2), (8, 2)]:
         best, median = run_hf(args.out, batch, args.length, args.steps, threads, args.repeats)

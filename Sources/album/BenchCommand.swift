@@ -1,6 +1,7 @@
 // `album bench`: a llama-bench style markdown report — BLAS core type and CPU, sgemm GFLOP/s on T5 shapes,
 // encoder tokens/s and decode steps/s for several batch sizes — on a t5-small-shaped model with random weights
 // built in memory (no download), or on a real checkpoint with --model. Sections live in BenchSection(s).swift.
+// `--train` prints the machine and the prompt-tuning section (TrainBenchSection.swift) instead.
 import ArgumentParser
 import Foundation
 import Kernels
@@ -35,7 +36,35 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("tokenizer-mb"), help: "Size of the tokenizer benchmark's text in MB.")
     var tokenizerMegabytes: Double = 2
 
+    @Flag(name: .long, help: "Benchmark prompt tuning (forward + backward + AdamW) instead of inference.")
+    var train = false
+
+    @Option(name: .customLong("prompt-length"), help: "--train: soft-prompt positions (part of --length).")
+    var promptLength = 100
+
+    @Option(name: .customLong("target-length"), help: "--train: target tokens per example.")
+    var targetLength = 4
+
+    @Option(name: .customLong("train-batch-sizes"), help: "--train: comma-separated batch sizes.")
+    var trainBatchSizes = "8,32"
+
+    @Option(name: .customLong("train-steps"), help: "--train: timed steps per batch size (after one warm-up).")
+    var trainSteps = 3
+
+    @Option(name: .long, help: "--train: dropout of the frozen model (Album's training default).")
+    var dropout = 0.1
+
     func validate() throws {
+        if train {
+            guard promptLength >= 0, length - promptLength >= 1 else {
+                throw ValidationError("--prompt-length must be in [0, --length)")
+            }
+            guard targetLength >= 1, trainSteps >= 1 else { throw ValidationError("--target-length, --train-steps must be ≥ 1") }
+            guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+            guard Self.parseBatchSizes(trainBatchSizes) != nil else {
+                throw ValidationError("--train-batch-sizes: comma-separated integers ≥ 1")
+            }
+        }
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
         guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
         guard Self.parseBatchSizes(batchSizes) != nil else { throw ValidationError("--batch-sizes: comma-separated integers ≥ 1") }
@@ -59,7 +88,12 @@ struct BenchCommand: AsyncParsableCommand {
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
                                    tokenizerMegabytes: tokenizerMegabytes)
         print("# album bench\n")
-        for section in BenchSections.all {
+        let sections: [any BenchSection] = train
+            ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,
+                                                   batchSizes: Self.parseBatchSizes(trainBatchSizes) ?? [8],
+                                                   steps: trainSteps, dropout: dropout)]
+            : BenchSections.all
+        for section in sections {
             print("## \(section.title)\n")
             print(try section.run(context).joined(separator: "\n"))
             print("")

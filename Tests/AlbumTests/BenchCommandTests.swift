@@ -1,5 +1,6 @@
 // `album bench` on the bundled tiny model with the smallest workload: every section is printed with rows for the
-// requested batch sizes and workload, and the measured rates are positive.
+// requested batch sizes and workload, and the measured rates are positive; `bench --train` prints only the machine
+// and the prompt-tuning table, one row per batch size with a positive rate and peak RSS.
 import Foundation
 import Testing
 
@@ -34,5 +35,30 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("tokenizer: ") && $0.hasSuffix("models/default") })
         let tokenizer = try #require(lines.first { $0.hasPrefix("| album (Swift) |") })
         #expect(tokenizer.contains("| 1 thread, encode() per line |"))
+    }
+
+    @Test func benchTrainPrintsThePromptTuningTable() async throws {
+        let result = try await CLIRunner.run(["bench", "--train", "--model", "models/default", "--length", "12",
+                                              "--prompt-length", "4", "--target-length", "2", "--train-batch-sizes", "1,2",
+                                              "--train-steps", "1"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let titles = lines.filter { $0.hasPrefix("## ") }
+        #expect(titles.count == 2 && titles[0] == "## Machine" && titles[1].hasPrefix("## Prompt tuning"), "sections: \(titles)")
+        #expect(lines.contains { $0.hasPrefix("- 4 prompt + 8 input positions, 2 target tokens, dropout 0.1") })
+        #expect(lines.contains("| batch | ms / step (median) | ms / step (best) | examples/s | peak RSS (MiB) |"))
+        for batch in [1, 2] {
+            let row = try #require(lines.first { $0.hasPrefix("| \(batch) | ") }, "row for batch \(batch)")
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(cells.count == 5 && Double(cells[1]) != nil && Double(cells[2]) != nil
+                && (Double(cells[3]) ?? 0) > 0 && (Double(cells[4]) ?? 0) > 0, "row \(row)")
+        }
+    }
+
+    @Test func benchTrainRejectsAPromptAsLongAsTheLength() async throws {
+        let result = try await CLIRunner.run(["bench", "--train", "--model", "models/default", "--length", "4",
+                                              "--prompt-length", "4"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--prompt-length"))
     }
 }
