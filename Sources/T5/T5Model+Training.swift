@@ -90,7 +90,7 @@ extension T5Model {
         weights.decoderFinalNorm.backward(dInp: dx.data, dOut: dh.data, tape: finalNorm)
         tape.finalNorm = nil
         let biasRows = weights.decoderBias.rowGradients(lengths: tape.rows.lengths)
-        let dEncoded = Attention.CrossKeyValueGradient(data: dKV.data, width: width, sourceOffsets: encoderRows.offsets)
+        let dEncoded = Attention.CrossKeyValueGradient(data: dKV.data, width: width, encoderOffsets: encoderRows.offsets)
         while let layerTape = tape.layers.popLast() {  // each block's activations are released once consumed
             weights.decoderLayers[tape.layers.count].backward(dx.data, tape: layerTape, encoded: encoded,
                                                              dEncoded: dEncoded, biasGradients: biasRows, workspace: ws)

@@ -80,7 +80,7 @@ import TestSupport
         #expect(table.isTrainable)
         let (d, heads, dkv, f, eps, inner) = (model.config.dModel, model.config.numHeads, model.config.dKV,
                                               model.config.dFF, model.config.layerNormEpsilon, model.config.innerDim)
-        let lengths = [3, 5], rows = 8, sourceLengths = [4, 6], sourceOffsets = [0, 4]
+        let lengths = [3, 5], rows = 8, sourceLengths = [4, 6], encoderOffsets = [0, 4]
         let width = model.config.numDecoderLayers * 2 * inner
         var rng = SeededRandom(seed: 22)
         let x = TinyTraining.random([rows, d], &rng, scale: 2), dY = TinyTraining.random([rows, d], &rng)
@@ -99,7 +99,7 @@ import TestSupport
                                               encoded: encoded, workspace: ws, recording: pass))
         let biasRows = try #require(table.rowGradients(lengths: lengths))
         layer.backward(dx.data, tape: tape, encoded: encoded,
-                       dEncoded: Attention.CrossKeyValueGradient(data: dKV.data, width: width, sourceOffsets: sourceOffsets),
+                       dEncoded: Attention.CrossKeyValueGradient(data: dKV.data, width: width, encoderOffsets: encoderOffsets),
                        biasGradients: biasRows, workspace: ws)
         table.accumulate(biasRows)
 
@@ -139,7 +139,7 @@ import TestSupport
         func sourceGradient(_ source: Int, part: Int) -> Tensor {
             let length = sourceLengths[source], out = Tensor(uninitialized: [length, inner])
             for r in 0..<length {
-                (out.data + r * inner).update(from: dKV.data + (sourceOffsets[source] + r) * width + index * 2 * inner
+                (out.data + r * inner).update(from: dKV.data + (encoderOffsets[source] + r) * width + index * 2 * inner
                                               + part * inner, count: inner)
             }
             return out

@@ -116,7 +116,7 @@ import TestSupport
         attention.projection.makeTrainable()
         attention.o.makeTrainable()
         let (d, heads, dkv, inner) = (model.config.dModel, model.config.numHeads, model.config.dKV, model.config.innerDim)
-        let lengths = [2, 4], rows = 6, sourceLengths = [5, 3], sourceOffsets = [0, 5]
+        let lengths = [2, 4], rows = 6, sourceLengths = [5, 3], encoderOffsets = [0, 5]
         let width = model.config.numDecoderLayers * 2 * inner
         var rng = SeededRandom(seed: 7)
         let h = TinyTraining.random([rows, d], &rng), x = TinyTraining.random([rows, d], &rng)
@@ -135,7 +135,7 @@ import TestSupport
                                                       encoded: encoded, layer: layer, workspace: ws, recording: pass))
         attention.crossAttentionBackward(
             dResidual: dY.data, dInp: dh.data, tape: tape, encoded: encoded, layer: layer,
-            dEncoded: Attention.CrossKeyValueGradient(data: dKV.data, width: width, sourceOffsets: sourceOffsets),
+            dEncoded: Attention.CrossKeyValueGradient(data: dKV.data, width: width, encoderOffsets: encoderOffsets),
             workspace: ws)
 
         let reference = DoubleT5.Dropout(probability: dropout, seed: 11)
@@ -161,7 +161,7 @@ import TestSupport
             for (part, name) in ["keys", "values"].enumerated() {
                 let analytic = Tensor(uninitialized: [source.length, inner])
                 for r in 0..<source.length {
-                    let row = dKV.data + (sourceOffsets[s] + r) * width + layer * 2 * inner + part * inner
+                    let row = dKV.data + (encoderOffsets[s] + r) * width + layer * 2 * inner + part * inner
                     (analytic.data + r * inner).update(from: row, count: inner)
                 }
                 let value = part == 0 ? source.crossKeys[layer] : source.crossValues[layer]

@@ -69,7 +69,7 @@ extension Attention {
     struct CrossKeyValueGradient {
         let data: UnsafeMutablePointer<Float>  // (R_enc, width)
         let width: Int
-        let sourceOffsets: [Int]
+        let encoderOffsets: [Int]
     }
 
     /// Backward of `selfAttend`: dInp (R, D) += ∂/∂h given dResidual (R, D), the gradient of the residual stream
@@ -111,7 +111,7 @@ extension Attention {
         for j in 0..<rows.count where rows.lengths[j] > 0 {
             let source = encoded[j], width = dEncoded.width
             // (Lk, I) gradients of this layer's keys, then values, in the fused (R_enc, width) layout.
-            let dK = dEncoded.data + dEncoded.sourceOffsets[j] * width + layer * 2 * inner
+            let dK = dEncoded.data + dEncoded.encoderOffsets[j] * width + layer * 2 * inner
             attendBackward(dOut: dContext + rows.offsets[j] * inner, lddo: inner,
                            q: tape.projected.data + rows.offsets[j] * inner, ldq: inner,
                            k: source.crossKeys[layer].data, ldk: inner, v: source.crossValues[layer].data, ldv: inner,
