@@ -137,32 +137,7 @@ ALBUM_VARIANT(avx512, ALBUM_TARGET_AVX512)
 
 // MARK: Selection (once per process) and the public functions
 
-size_t album_elementwise_available(const album_elementwise_kernels **out, size_t capacity) {
-    const album_elementwise_kernels *found[3];
-    size_t count = 0;
-#if ALBUM_X86_VARIANTS
-    __builtin_cpu_init();
-    int fma = __builtin_cpu_supports("fma");
-    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) found[count++] = &kernels_avx512;
-    if (fma && __builtin_cpu_supports("avx2")) found[count++] = &kernels_avx2;
-#endif
-    found[count++] = &kernels_portable;
-    for (size_t i = 0; i < count && i < capacity; i++) out[i] = found[i];
-    return count;
-}
-
-// NULL until the first call. Racing first callers compute the same pointer, so the double store is harmless;
-// the acquire/release pair publishes the (static, constant) table.
-static _Atomic(const album_elementwise_kernels *) active_kernels = NULL;
-
-const album_elementwise_kernels *album_elementwise_active(void) {
-    const album_elementwise_kernels *kernels = atomic_load_explicit(&active_kernels, memory_order_acquire);
-    if (__builtin_expect(kernels == NULL, 0)) {
-        album_elementwise_available(&kernels, 1);
-        atomic_store_explicit(&active_kernels, kernels, memory_order_release);
-    }
-    return kernels;
-}
+ALBUM_DEFINE_SELECTION(album_elementwise_kernels, kernels, album_elementwise_available, album_elementwise_active)
 
 void album_rmsnorm(float *out, const float *in, const float *weight, size_t rows, size_t dim, float eps) {
     album_elementwise_active()->rmsnorm(out, in, weight, rows, dim, eps);

@@ -6,6 +6,7 @@
 
 #include "CKernels.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -16,6 +17,40 @@
 #else
 #define ALBUM_X86_VARIANTS 0
 #endif
+
+// Variant selection, written once for every kernel table family: `ALBUM_DEFINE_SELECTION(T, name, available, active)`
+// defines `size_t available(const T **out, size_t capacity)` (the variants this CPU runs, best first, from the
+// tables name##_avx512 / name##_avx2 / name##_portable) and `const T *active(void)` (the best one, chosen at the first
+// call: racing first callers compute the same pointer, so the double store is harmless; acquire/release publishes the
+// static, constant table).
+#if ALBUM_X86_VARIANTS
+#define ALBUM_X86_CANDIDATES(found, count, name)                                                                    \
+    __builtin_cpu_init();                                                                                          \
+    int fma = __builtin_cpu_supports("fma");                                                                       \
+    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) found[count++] = &name##_avx512; \
+    if (fma && __builtin_cpu_supports("avx2")) found[count++] = &name##_avx2;
+#else
+#define ALBUM_X86_CANDIDATES(found, count, name)
+#endif
+
+#define ALBUM_DEFINE_SELECTION(T, name, available, active)                                                         \
+    size_t available(const T **out, size_t capacity) {                                                             \
+        const T *found[3];                                                                                         \
+        size_t count = 0;                                                                                          \
+        ALBUM_X86_CANDIDATES(found, count, name)                                                                   \
+        found[count++] = &name##_portable;                                                                         \
+        for (size_t i = 0; i < count && i < capacity; i++) out[i] = found[i];                                      \
+        return count;                                                                                              \
+    }                                                                                                              \
+    static _Atomic(const T *) name##_selected = NULL;                                                              \
+    const T *active(void) {                                                                                        \
+        const T *kernels = atomic_load_explicit(&name##_selected, memory_order_acquire);                           \
+        if (__builtin_expect(kernels == NULL, 0)) {                                                                \
+            available(&kernels, 1);                                                                                \
+            atomic_store_explicit(&name##_selected, kernels, memory_order_release);                                \
+        }                                                                                                          \
+        return kernels;                                                                                            \
+    }
 
 // Loop bodies are written once and force-inlined into each per-ISA entry point, which compiles them for its ISA.
 #define ALBUM_BODY static inline __attribute__((always_inline))

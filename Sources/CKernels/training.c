@@ -341,32 +341,9 @@ ALBUM_TRAINING_VARIANT(avx2, ALBUM_TARGET_AVX2)
 ALBUM_TRAINING_VARIANT(avx512, ALBUM_TARGET_AVX512)
 #endif
 
-// MARK: Selection (once per process, as in elementwise.c)
+// MARK: Selection (once per process; kernel_math.h)
 
-size_t album_training_available(const album_training_kernels **out, size_t capacity) {
-    const album_training_kernels *found[3];
-    size_t count = 0;
-#if ALBUM_X86_VARIANTS
-    __builtin_cpu_init();
-    int fma = __builtin_cpu_supports("fma");
-    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) found[count++] = &training_avx512;
-    if (fma && __builtin_cpu_supports("avx2")) found[count++] = &training_avx2;
-#endif
-    found[count++] = &training_portable;
-    for (size_t i = 0; i < count && i < capacity; i++) out[i] = found[i];
-    return count;
-}
-
-static _Atomic(const album_training_kernels *) active_training = NULL;
-
-const album_training_kernels *album_training_active(void) {
-    const album_training_kernels *kernels = atomic_load_explicit(&active_training, memory_order_acquire);
-    if (__builtin_expect(kernels == NULL, 0)) {
-        album_training_available(&kernels, 1);
-        atomic_store_explicit(&active_training, kernels, memory_order_release);
-    }
-    return kernels;
-}
+ALBUM_DEFINE_SELECTION(album_training_kernels, training, album_training_available, album_training_active)
 
 void album_philox4x32_10(uint32_t counter[4], uint32_t key0, uint32_t key1) { album_philox_block(counter, key0, key1); }
 

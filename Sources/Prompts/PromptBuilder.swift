@@ -1,6 +1,7 @@
-// Batched prompt computation for the encoder: for rows of possibly different tasks, each row's encoder input
-// [P_i ; X_i] (l_i + n_i, d), as PEFT/ATTEMPT build it (spec §2: prompt first, mask all ones). SPE rows are grouped by
-// task (by loaded version) so that each task's attention and album GEMM run once per group, not once per request.
+// Batched prompt computation for the encoder: for rows of possibly different tasks, each row's prompt P_i (l_i, d),
+// which `T5Model.encode(rows:)` places before the row's tokens as PEFT/ATTEMPT do (spec §2: prompt first, mask all
+// ones). SPE rows are grouped by task (by loaded version) so that each task's attention and album GEMM run once per
+// group, not once per request.
 import Kernels
 
 /// One row to prompt: a task (pinned from a snapshot) and the row's input embeddings X (n, d), `</s>` included.
@@ -18,14 +19,6 @@ public struct RowPrompt: Sendable {
     /// (l, d) prompt rows to prepend.
     public let prompt: Tensor
     /// SPE only: attention weights over the album entries (then P_task last in ATTEMPT mode).
-    public let albumWeights: [Float]?
-}
-
-/// The encoder input of one row.
-public struct PromptedInput: Sendable {
-    /// (l + n, d): the prompt rows, then the input embeddings.
-    public let encoderInput: Tensor
-    public let promptLength: Int
     public let albumWeights: [Float]?
 }
 
@@ -51,17 +44,5 @@ public enum PromptBuilder {
             for (k, index) in members.enumerated() { results[index] = RowPrompt(prompt: prompts[k], albumWeights: weights[k]) }
         }
         return results.map { $0! }
-    }
-
-    /// Each row's encoder input [P ; X] (l + n, d).
-    public static func build(_ rows: [PromptRow]) -> [PromptedInput] {
-        zip(rows, prompts(for: rows)).map { row, prompt in
-            let (l, n, d) = (prompt.prompt.shape[0], row.input.shape[0], prompt.prompt.shape[1])
-            precondition(row.input.rank == 2 && row.input.shape[1] == d, "task '\(row.task.name)': input \(row.input.shape) does not have width \(d)")
-            let joined = Tensor(uninitialized: [l + n, d])  // (l + n, d)
-            joined.data.update(from: prompt.prompt.data, count: l * d)
-            (joined.data + l * d).update(from: row.input.data, count: n * d)
-            return PromptedInput(encoderInput: joined, promptLength: l, albumWeights: prompt.albumWeights)
-        }
     }
 }

@@ -58,8 +58,8 @@ import Testing
         let model = try T5Model.load(directory: fixtureModel)
         let codec = ToyCodec()
         let ids = try codec.encode(try task.formatInput(text: nil, fields: fields))
-        let prompted = PromptBuilder.build([PromptRow(task: task, input: try model.embed(ids))])
-        let encoded = model.encode(prompted.map(\.encoderInput))
+        let prompt = PromptBuilder.prompts(for: [PromptRow(task: task, input: try model.embed(ids))])[0]
+        let encoded = try model.encode(rows: [EncoderRow(prompt: prompt.prompt, tokens: ids)])
         let labels = try #require(task.labels)
         let expected = try model.score([(encoded[0], try labels.map { try codec.encode($0) })])[0]
 

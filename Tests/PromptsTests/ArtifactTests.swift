@@ -86,14 +86,12 @@ import Testing
         let names = ["spe-a", "static-a", "peft-pt", "spe-attempt", "spe-a", "t5x", "peft-mpt", "spe-attempt"]
         let inputs = [[5, 9, 17, 3, 1], [22, 1], [12, 30, 7, 1], [40, 41, 42, 43, 44, 45, 46, 47, 48, 1], [22, 1], [3, 1], [8, 8, 1], [5, 1]]
         let rows = zip(names, inputs).map { PromptRow(task: snapshot.task(named: $0)!, input: PromptFixtures.embed($1)) }
-        let batched = PromptBuilder.build(rows)
+        let batched = PromptBuilder.prompts(for: rows)
         for (row, result) in zip(rows, batched) {
-            let solo = PromptBuilder.build([row])[0]
-            #expect(result.encoderInput.shape == [result.promptLength + row.input.shape[0], 16])
-            #expect(result.encoderInput.array == solo.encoderInput.array, "row of \(row.task.name) differs from its solo result")
+            let solo = PromptBuilder.prompts(for: [row])[0]
+            #expect(result.prompt.shape == [row.task.promptLength, 16])
+            #expect(result.prompt.array == solo.prompt.array, "row of \(row.task.name) differs from its solo result")
             #expect(result.albumWeights == solo.albumWeights)
-            // The input embeddings follow the prompt rows unchanged.
-            #expect(Array(result.encoderInput.array[(result.promptLength * 16)...]) == row.input.array)
         }
     }
 

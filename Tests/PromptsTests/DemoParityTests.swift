@@ -52,17 +52,16 @@ import TestSupport
         let model = Self.model
         for c in Self.golden.cases {
             let label = "\(c.task ?? "no task") \(c.formatted.debugDescription)"
-            let encoderInput: Tensor
+            let encoded: EncoderOutput
             if let name = c.task {
                 let task = try #require(snapshot.task(named: name), "\(name)")
                 #expect(try task.formatInput(text: nil, fields: c.fields) == c.formatted, "\(label): template")
-                let built = PromptBuilder.build([PromptRow(task: task, input: try model.embed(c.inputIDs))])[0]
-                #expect(built.promptLength == c.promptRows, "\(label): prompt rows")
-                encoderInput = built.encoderInput
+                let (outputs, prompts) = try encodeThroughPrompts(model, [(task, c.inputIDs)])
+                #expect(prompts[0].prompt.shape[0] == c.promptRows, "\(label): prompt rows")
+                encoded = outputs[0]
             } else {
-                encoderInput = try model.embed(c.inputIDs)
+                encoded = try model.encode(ids: [c.inputIDs])[0]
             }
-            let encoded = model.encode([encoderInput])[0]
             let scores = try model.score([(encoded, c.candidates.map(\.ids))])[0]
             for tolerance in [Tolerance.logLikelihoodContract, .logLikelihoodTight] {
                 let report = Closeness("\(label) candidates \(c.candidates.map(\.text))", got: scores,

@@ -13,8 +13,8 @@ import TestSupport
     static let model = try! T5Model.load(directory: PromptFixtures.modelDirectory)
     let snapshot = try! PromptFixtures.loadAll()
 
-    func rows(_ cases: [PromptFixtures.Case]) throws -> [PromptRow] {
-        try cases.map { PromptRow(task: snapshot.task(named: $0.task)!, input: try Self.model.embed($0.input.map(Int32.init))) }
+    func rows(_ cases: [PromptFixtures.Case]) -> [(task: LoadedTask, ids: [Int32])] {
+        cases.map { (snapshot.task(named: $0.task)!, $0.input.map(Int32.init)) }
     }
 
     @Test func embeddingsAreTheCheckpointRows() throws {
@@ -26,8 +26,7 @@ import TestSupport
     /// log-likelihood contract and the tight bound, and identical greedy ids.
     static func expectParity(_ cases: [PromptFixtures.Case], tasks task: (PromptFixtures.Case) -> LoadedTask,
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let rows = try cases.map { PromptRow(task: task($0), input: try model.embed($0.input.map(Int32.init))) }
-        let encoded = model.encode(PromptBuilder.build(rows).map(\.encoderInput))
+        let encoded = try encodeThroughPrompts(model, cases.map { (task($0), $0.input.map(Int32.init)) }).encoded
         let scores = try model.score(zip(encoded, cases).map { ($0, [$1.target.map(Int32.init)]) })
         let greedy = model.greedy(encoded, maxNewTokens: PromptFixtures.golden.greedyMaxNewTokens)
         for tolerance in [Tolerance.logLikelihoodContract, .logLikelihoodTight] {
@@ -70,13 +69,13 @@ import TestSupport
         let cases = order.enumerated().map { i, task in
             PromptFixtures.golden.cases.filter { $0.task == task }[i % PromptFixtures.golden.cases.filter { $0.task == task }.count]
         }
-        let batch = try rows(cases)
-        let encoded = Self.model.encode(PromptBuilder.build(batch).map(\.encoderInput))
+        let batch = rows(cases)
+        let encoded = try encodeThroughPrompts(Self.model, batch).encoded
         let batchScores = try Self.model.score(zip(encoded, cases).map { ($0, [$1.target.map(Int32.init)]) })
         let steps = PromptFixtures.golden.greedyMaxNewTokens
         let batchGreedy = Self.model.greedy(encoded, maxNewTokens: steps)
         for (index, row) in batch.enumerated() {
-            let soloEncoded = Self.model.encode(PromptBuilder.build([row]).map(\.encoderInput))
+            let soloEncoded = try encodeThroughPrompts(Self.model, [row]).encoded
             let solo = try Self.model.score([(soloEncoded[0], [cases[index].target.map(Int32.init)])])[0][0]
             let relative = abs(batchScores[index][0] - solo) / abs(solo)
             #expect(relative <= 1e-6, "row \(index) (\(row.task.name)): batched \(batchScores[index][0]) vs solo \(solo) (rel \(relative), tol 1e-6)")

@@ -6,6 +6,7 @@ import Kernels
 import SafeTensors
 import Testing
 @testable import Prompts
+import T5
 
 enum PromptFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -95,4 +96,14 @@ func expectClose(_ actual: [Float], _ expected: [Float], atol: Float, rtol: Floa
         if first == nil && !(diff <= atol + rtol * abs(expected[i])) { first = i }
     }
     #expect(first == nil, "\(what): first mismatch at \(first ?? -1) (\(first.map { actual[$0] } ?? 0) vs \(first.map { expected[$0] } ?? 0)), max |diff| \(maxDiff), atol \(atol) rtol \(rtol)", sourceLocation: sourceLocation)
+}
+
+/// Encodes (task, ids) rows the way the engine does: each row's prompt from `PromptBuilder`, `[P ; E[ids]]` packed by
+/// the model.
+func encodeThroughPrompts(_ model: T5Model, _ rows: [(task: LoadedTask, ids: [Int32])]) throws
+    -> (encoded: [EncoderOutput], prompts: [RowPrompt])
+{
+    let prompts = PromptBuilder.prompts(for: try rows.map { PromptRow(task: $0.task, input: try model.embed($0.ids)) })
+    let encoded = try model.encode(rows: zip(prompts, rows).map { EncoderRow(prompt: $0.prompt, tokens: $1.ids) })
+    return (encoded, prompts)
 }

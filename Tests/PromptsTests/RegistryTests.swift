@@ -183,10 +183,10 @@ import Testing
         let results = try await withThrowingTaskGroup(of: (version: Int, values: Set<Float>).self) { group in
             for i in 0..<200 {
                 group.addTask {
-                    // A "request": pin the snapshot, then build its encoder input later, as a batch would.
+                    // A "request": pin the snapshot, then compute its prompt later, as a batch would.
                     let task = try #require(registry.snapshot().task(named: "static-a"))
                     if i % 3 == 0 { await Task.yield() }
-                    let input = PromptBuilder.build([PromptRow(task: task, input: x)])[0].encoderInput
+                    let input = PromptBuilder.prompts(for: [PromptRow(task: task, input: x)])[0].prompt
                     return (task.version, Set(input.array[0..<48]))
                 }
             }
