@@ -5,14 +5,17 @@
                     model.safetensors) with a small SentencePiece unigram tokenizer trained here and converted by
                     transformers (tokenizer.json, spiece.model, tokenizer_config.json, special_tokens_map.json).
   models/tasks/     sentiment/    Album static prompt, classification (labels, rank decoding), prompt-tuned for a few
-                                  steps on a toy dataset;
-                    summarize/    a PEFT PROMPT_TUNING adapter saved by PEFT itself (TEXT init), no task.json;
-                    source-album/ an SPE album: snapshots at 60/80/100 % of prompt tuning on two toy source tasks;
-                    nli/          an SPE task (labels, two-field template) trained against that album.
+                                  steps on a toy dataset by `album train prompt`;
+                    summarize/    a PEFT PROMPT_TUNING adapter saved by PEFT itself (TEXT init, not trained), no task.json;
+                    source-album/ an SPE album: snapshots at 60/80/100 % of `album train source` on two toy source tasks,
+                                  joined by `album album build`;
+                    nli/          an SPE task (labels, two-field template) trained against that album by `album train spe`.
+Album's own trainer trains every demo prompt (this script only writes the toy data and runs it), so the script needs
+a built `album` (`swift build -c release --product album`; --album PATH picks another).
 
 The model is random: its outputs are meaningless. The assets exist to exercise every artifact kind end to end.
 Run from the repository root (the PEFT adapter records the tokenizer path relative to it):
-    python3 models/make_demo.py                 (rebuilds everything, then writes the goldens)
+    python3 models/make_demo.py                 (rebuilds everything with .build/release/album, then writes the goldens)
     python3 models/make_demo.py --goldens-only  (retrains nothing; reads models/default and models/tasks as they are)
 The goldens (Tests/Fixtures/demo/golden.json) are what transformers, PEFT and the tokenizers give on the bundled
 assets: token ids for a set of texts from T5Tokenizer on tokenizer.json, checked against T5Tokenizer converting
@@ -26,6 +29,7 @@ import math
 import os
 import random
 import shutil
+import subprocess
 import tempfile
 
 import peft
@@ -129,147 +133,111 @@ def encode(tokenizer, texts):
     return [tokenizer(t).input_ids for t in texts]
 
 
-def prompt_loss(model, prompts, batch):
-    """Mean per-example CE of the targets given [P_i; E[x_i]]: one padded batch, encoder mask [1_l; m_x]."""
-    E = model.shared.weight
-    n = max(len(x) for x, _ in batch)
-    t = max(len(y) for _, y in batch)
-    Z = torch.stack([torch.cat([P, E[x], torch.zeros(n - len(x), E.shape[1])]) for P, (x, _) in zip(prompts, batch)])
-    mask = torch.tensor([[1] * (len(prompts[0]) + len(x)) + [0] * (n - len(x)) for x, _ in batch])
-    labels = torch.tensor([y + [-100] * (t - len(y)) for _, y in batch])
-    logits = model(inputs_embeds=Z, attention_mask=mask, labels=labels).logits
-    per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
-    return (per_token.sum(1) / (labels != -100).sum(1)).mean()
-
-
-def tune(model, data, steps, snapshots=()):
-    """Plain prompt tuning (Adam, lr 0.3) from the first PROMPT_LEN*8 vocab rows; returns the snapshots taken."""
-    P = model.shared.weight[torch.randperm(200)[:PROMPT_LEN] + 3].clone().requires_grad_(True)
-    opt = torch.optim.Adam([P], lr=0.3)
-    taken = {}
-    for step in range(1, steps + 1):
-        opt.zero_grad()
-        loss = prompt_loss(model, [P] * len(data), data)
-        loss.backward()
-        opt.step()
-        if step in snapshots:
-            taken[step] = P.detach().clone()
-    return P.detach().clone(), taken, float(loss)
-
-
 def write_json(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True)
         f.write("\n")
+    return path
 
 
-def main():
+def write_jsonl(directory, name, rows):
+    path = os.path.join(directory, name + ".jsonl")
+    with open(path, "w") as f:
+        for row in rows:
+            f.write(json.dumps(row, sort_keys=True) + "\n")
+    return path
+
+
+def album_cli(args, *command):
+    """Runs `album COMMAND ...` (a `train` command on models/default with seed 0, one thread, quietly), failing loudly;
+    a trained task keeps no resumable checkpoint."""
+    full = [args.album, *command]
+    if command[0] == "train":
+        # Dropout 0: the demo model's config has dropout_rate 0.0 (what transformers would train it with).
+        full += ["--model", os.path.relpath(MODEL_DIR), "--seed", "0", "--threads", "1", "--dropout", "0", "--quiet"]
+    print("+", " ".join(full), flush=True)
+    subprocess.run(full, check=True)
+    if command[0] == "train":
+        shutil.rmtree(os.path.join(command[command.index("--out") + 1], "checkpoints"), ignore_errors=True)
+
+
+def find_album():
+    for path in (".build/release/album", ".build/debug/album"):
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def main(args):
     for d in (MODEL_DIR, TASKS_DIR):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     tokenizer = build_tokenizer()
     model = build_model(len(tokenizer))
     fp = fingerprint(model.shared.weight)
-    base = {"fingerprint": fp, "dModel": D}
     rng = random.Random(2)
 
-    # sentiment: an Album static prompt, prompt-tuned on a toy dataset; rank classification over its labels.
-    sentences = [(f"{s} {p}.", "positive") for s in SUBJECTS[:8] for p in GOOD[:3]] + \
-                [(f"{s} {p}.", "negative") for s in SUBJECTS[:8] for p in BAD[:3]]
-    template = "sst2 sentence: {sentence}"
-    data = [(x, y) for x, y in zip(encode(tokenizer, [template.format(sentence=s) for s, _ in sentences]),
-                                   encode(tokenizer, [label for _, label in sentences]))]
-    prompt, _, loss = tune(model, data, steps=60)
-    os.makedirs(os.path.join(TASKS_DIR, "sentiment"))
-    safetensors.torch.save_file({"prompt": prompt.contiguous()}, os.path.join(TASKS_DIR, "sentiment", "prompt.safetensors"))
-    write_json(os.path.join(TASKS_DIR, "sentiment", "task.json"), {
-        "format": "album.task/1", "name": "sentiment", "kind": "static", "version": "1",
-        "description": f"Toy sentiment prompt (prompt-tuned 60 steps on 48 sentences, final loss {loss:.3f}) on a random model.",
-        "baseModel": base, "promptLength": PROMPT_LEN, "template": template, "labels": ["negative", "positive"],
-        "decoding": {"mode": "rank", "maxNewTokens": 4}, "maxInputTokens": 128})
+    # The toy datasets, as JSON lines for `album train`.
+    work = tempfile.mkdtemp(prefix="album-demo-")
+    sentences = [({"sentence": f"{s} {p}."}, 1) for s in SUBJECTS[:8] for p in GOOD[:3]] + \
+                [({"sentence": f"{s} {p}."}, 0) for s in SUBJECTS[:8] for p in BAD[:3]]
+    sentiment_data = write_jsonl(work, "sentiment", [{"fields": f, "label": y} for f, y in sentences])
+    topic_data = write_jsonl(work, "topic", [{"input": f"topic: {s}.", "target": t}
+                                             for t, items in TOPICS.items() for s in items])
+    pairs = []
+    for _ in range(24):
+        a, b = rng.choice(SUBJECTS), rng.choice(SUBJECTS)
+        same = rng.random() < 0.5
+        pairs.append(({"premise": f"{a} {rng.choice(GOOD)}.", "hypothesis": f"{a if same else b} {rng.choice(GOOD)}."},
+                      0 if same else 1))
+    nli_data = write_jsonl(work, "nli", [{"fields": f, "label": y} for f, y in pairs])
+    rank = {"mode": "rank", "maxNewTokens": 4}
 
-    # summarize: a PEFT PROMPT_TUNING adapter exactly as PEFT saves it (TEXT init from the demo tokenizer).
+    # sentiment: an Album static prompt, prompt-tuned by Album on the toy sentences; rank classification.
+    spec = write_json(os.path.join(work, "sentiment.json"), {
+        "format": "album.task/1", "kind": "static", "promptLength": PROMPT_LEN,
+        "description": "Toy sentiment prompt (prompt-tuned 60 steps on 48 sentences by album train prompt) on a random model.",
+        "template": "sst2 sentence: {sentence}", "labels": ["negative", "positive"], "decoding": rank,
+        "maxInputTokens": 128})
+    album_cli(args, "train", "prompt", "--data", sentiment_data, "--task-json", spec, "--steps", "60",
+              "--batch-size", "16", "--out", os.path.join(TASKS_DIR, "sentiment"))
+
+    # summarize: a PEFT PROMPT_TUNING adapter exactly as PEFT saves it (TEXT init from the demo tokenizer; not trained).
     pt = get_peft_model(model, PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=PROMPT_LEN,
                                                   prompt_tuning_init=PromptTuningInit.TEXT,
                                                   prompt_tuning_init_text="summarize the story:",
                                                   tokenizer_name_or_path=os.path.relpath(MODEL_DIR)))
     pt.save_pretrained(os.path.join(TASKS_DIR, "summarize"), safe_serialization=True)
-    model = pt.base_model if not hasattr(pt, "unload") else pt.unload()
-    model.eval()
 
-    # source-album: three snapshots (60/80/100 % of 50 steps) of prompt tuning on two toy source tasks.
-    topic_items = [(f"topic: {s}.", t) for t, items in TOPICS.items() for s in items]
-    sources = {
-        "sentiment": data,
-        "topic": list(zip(encode(tokenizer, [x for x, _ in topic_items]), encode(tokenizer, [y for _, y in topic_items]))),
-    }
-    steps = 50
-    marks = {math.ceil(0.6 * steps): 0.6, math.ceil(0.8 * steps): 0.8, steps: 1.0}
-    album, entries = [], []
-    for task, items in sources.items():
-        _, taken, _ = tune(model, items, steps=steps, snapshots=marks)
-        for step, fraction in sorted(marks.items()):
-            album.append(taken[step])
-            entries.append({"sourceTask": task, "fraction": fraction, "step": step})
-    album = torch.stack(album).contiguous()
-    album_hash = "sha256:" + hashlib.sha256(album.numpy().astype("<f4").tobytes()).hexdigest()
-    os.makedirs(os.path.join(TASKS_DIR, "source-album"))
-    safetensors.torch.save_file({"prompts": album}, os.path.join(TASKS_DIR, "source-album", "album.safetensors"))
-    write_json(os.path.join(TASKS_DIR, "source-album", "task.json"), {
-        "format": "album.task/1", "kind": "album", "baseModel": base, "promptLength": PROMPT_LEN,
-        "description": "Snapshot album of two toy source tasks (random model).",
-        "album": {"hash": album_hash, "entries": entries}})
+    # source-album: snapshots at 60/80/100 % of 50 steps of `album train source` on two toy source tasks.
+    sources = []
+    for task, data, template, labels in (("sentiment", sentiment_data, "sst2 sentence: {sentence}", "negative,positive"),
+                                         ("topic", topic_data, None, None)):
+        out = os.path.join(work, "sources", task)
+        extra = ["--template", template, "--labels", labels] if template else []
+        album_cli(args, "train", "source", "--data", data, "--steps", "50", "--batch-size", "16", "--out", out, *extra)
+        sources.append(out)
+    album_cli(args, "album", "build", "--out", os.path.join(TASKS_DIR, "source-album"), *sources)
 
-    # nli: an SPE task (default mode) initialised as spec §7.2: P_task = last album entry, W ~ N(0, 0.01), γ=1, β=0,
-    # then a few steps of training on a toy NLI set so its attention is not uniform.
-    r = 16
-    task_prompt = album[-1].clone().requires_grad_(True)
-    down = torch.nn.Linear(D, r, bias=False)
-    up = torch.nn.Linear(r, D, bias=False)
-    ln = torch.nn.LayerNorm(D, eps=1e-5)
-    with torch.no_grad():
-        down.weight.normal_(0, 0.01)
-        up.weight.normal_(0, 0.01)
-    temperature = D * math.e
-    keys = album.max(dim=1).values
-    pairs = []
-    for _ in range(24):
-        a, b = rng.choice(SUBJECTS), rng.choice(SUBJECTS)
-        same = rng.random() < 0.5
-        pairs.append((f"premise: {a} {rng.choice(GOOD)}. hypothesis: {a if same else b} {rng.choice(GOOD)}.",
-                      "entailment" if same else "not_entailment"))
-    nli = list(zip(encode(tokenizer, [x for x, _ in pairs]), encode(tokenizer, [y for _, y in pairs])))
-    params = [task_prompt] + list(down.parameters()) + list(up.parameters()) + list(ln.parameters())
-    opt = torch.optim.Adam(params, lr=0.05)
-    E = model.shared.weight
-    for _ in range(20):
-        opt.zero_grad()
-        prompts = []
-        for x, _ in nli:
-            h = ln(up(F.silu(down(E[x].max(dim=0).values))))
-            a = torch.softmax(keys @ h / temperature, dim=0)
-            prompts.append(task_prompt + (a[:, None, None] * album).sum(0))
-        loss = prompt_loss(model, prompts, nli)
-        loss.backward()
-        opt.step()
-    os.makedirs(os.path.join(TASKS_DIR, "nli"))
-    safetensors.torch.save_file({
-        "task_prompt": task_prompt.detach().contiguous(), "down.weight": down.weight.detach().contiguous(),
-        "up.weight": up.weight.detach().contiguous(), "layer_norm.weight": ln.weight.detach().contiguous(),
-        "layer_norm.bias": ln.bias.detach().contiguous()}, os.path.join(TASKS_DIR, "nli", "spe.safetensors"))
-    write_json(os.path.join(TASKS_DIR, "nli", "task.json"), {
-        "format": "album.task/1", "name": "nli", "kind": "spe", "version": "1",
-        "description": f"Toy SPE task (20 steps, final loss {float(loss):.3f}) on a random model.",
-        "baseModel": base, "promptLength": PROMPT_LEN, "template": "premise: {premise} hypothesis: {hypothesis}",
-        "labels": ["entailment", "not_entailment"], "decoding": {"mode": "rank", "maxNewTokens": 4}, "maxInputTokens": 128,
-        "spe": {"album": "source-album", "albumHash": album_hash, "temperature": temperature, "pooling": "max",
-                "includeTaskInAttention": False}})
+    # nli: an SPE task (default mode, spec §7.2 init) trained by `album train spe` against that album.
+    spec = write_json(os.path.join(work, "nli.json"), {
+        "format": "album.task/1", "kind": "static", "promptLength": PROMPT_LEN,
+        "description": "Toy SPE task (20 steps by album train spe) on a random model.",
+        "template": "premise: {premise} hypothesis: {hypothesis}", "labels": ["entailment", "not_entailment"],
+        "decoding": rank, "maxInputTokens": 128})
+    album_cli(args, "train", "spe", "--album", os.path.join(TASKS_DIR, "source-album"), "--data", nli_data,
+              "--task-json", spec, "--bottleneck", "16", "--lr", "0.05", "--steps", "20", "--batch-size", "24",
+              "--out", os.path.join(TASKS_DIR, "nli"))
+    shutil.rmtree(work)
 
     with open(os.path.join(TASKS_DIR, "README.md"), "w") as f:
         f.write("# Demo tasks\n\nGenerated by `python3 models/make_demo.py` (torch %s, transformers %s, peft %s) for the "
-                "tiny random model in `models/default`. Outputs of the random model are meaningless; these tasks "
-                "exist to exercise every artifact kind (Album static prompt, PEFT adapter, SPE task + album). "
-                "See docs/task-format.md.\n" % (torch.__version__, transformers.__version__, peft.__version__))
+                "tiny random model in `models/default`. Album's trainer made `sentiment` (`album train prompt`), "
+                "`source-album` (`album train source` on two toy tasks, then `album album build`) and `nli` "
+                "(`album train spe`); `summarize` is a PEFT adapter as PEFT saves it (text init, not trained). "
+                "Outputs of the random model are meaningless; these tasks exist to exercise every artifact kind "
+                "(Album static prompt, PEFT adapter, SPE task + album). See docs/task-format.md.\n"
+                % (torch.__version__, transformers.__version__, peft.__version__))
     print("fingerprint", fp)
     write_goldens()
 
@@ -421,8 +389,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goldens-only", action="store_true",
                         help="write Tests/Fixtures/demo/golden.json from the existing models/default and models/tasks")
-    if parser.parse_args().goldens_only:
+    parser.add_argument("--album", default=find_album(),
+                        help="the album executable that trains the demo tasks (default: .build/release/album, else "
+                             ".build/debug/album)")
+    args = parser.parse_args()
+    if args.goldens_only:
         torch.manual_seed(0)
         write_goldens()
+    elif not args.album:
+        parser.error("build Album first (swift build -c release --product album) or pass --album PATH")
     else:
-        main()
+        main(args)

@@ -13,11 +13,15 @@ public struct DropoutKey: Sendable, Hashable {
     public var step: UInt32
     /// The dropout site within a step: a distinct number per layer and sub-layer.
     public var layer: UInt32
+    /// The element of the stream where this application's elements start: 0 for a whole batch; a shard of a batch
+    /// starts past the elements of the examples before it, so that it draws the same masks as the whole batch.
+    public var firstElement: Int
 
-    public init(seed: UInt64, step: UInt32, layer: UInt32) {
+    public init(seed: UInt64, step: UInt32, layer: UInt32, firstElement: Int = 0) {
         self.seed = seed
         self.step = step
         self.layer = layer
+        self.firstElement = firstElement
     }
 
     var cValue: album_dropout_key { album_dropout_key(seed: seed, step: step, layer: layer) }
@@ -34,26 +38,37 @@ public struct DropoutKey: Sendable, Hashable {
     }
 }
 
-/// out (count) = inp · mask · 1/(1−p), the mask drawn for elements offset..<offset+count of the stream `key`;
+/// out (count) = inp · mask · 1/(1−p), the mask drawn for elements offset..<offset+count of the stream `key` (counted
+/// from the key's `firstElement`);
 /// p is a Double like torch's Python float, so that 1/(1−p) rounds as torch's does.
 /// `out` may alias `inp`. p = 0 copies; p = 1 zeroes. Split work by giving each part its `offset`.
 public func dropoutForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int,
                            probability p: Double, key: DropoutKey, offset: Int = 0) {
-    precondition(p >= 0 && p <= 1 && count >= 0 && offset >= 0, "dropoutForward: p \(p), count \(count)")
+    precondition(p >= 0 && p <= 1 && count >= 0 && offset >= 0 && key.firstElement >= 0,
+                 "dropoutForward: p \(p), count \(count)")
     if p == 0 {
         if UnsafePointer(out) != inp { out.update(from: inp, count: count) }
         return
     }
-    album_dropout(out, inp, count, DropoutKey.threshold(p), DropoutKey.scale(p), key.cValue, UInt64(offset), 0)
+    album_dropout(out, inp, count, DropoutKey.threshold(p), DropoutKey.scale(p), key.cValue,
+                  UInt64(key.firstElement) + UInt64(offset), 0)
+}
+
+/// out (count) += dropout(inp) with the mask of `dropoutForward`: a residual add fused with its dropout (one pass).
+public func dropoutAdd(into out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int,
+                       probability p: Double, key: DropoutKey, offset: Int = 0) {
+    precondition(p >= 0 && p <= 1 && count >= 0 && offset >= 0 && key.firstElement >= 0,
+                 "dropoutAdd: p \(p), count \(count)")
+    if p == 0 {
+        album_add(out, inp, count)
+        return
+    }
+    album_dropout(out, inp, count, DropoutKey.threshold(p), DropoutKey.scale(p), key.cValue,
+                  UInt64(key.firstElement) + UInt64(offset), 1)
 }
 
 /// Backward of `dropoutForward` with the same (p, key, offset): dInp (count) += dOut (count) · mask · 1/(1−p).
 public func dropoutBackward(dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, count: Int,
                             probability p: Double, key: DropoutKey, offset: Int = 0) {
-    precondition(p >= 0 && p <= 1 && count >= 0 && offset >= 0, "dropoutBackward: p \(p), count \(count)")
-    if p == 0 {
-        album_add(dInp, dOut, count)
-        return
-    }
-    album_dropout(dInp, dOut, count, DropoutKey.threshold(p), DropoutKey.scale(p), key.cValue, UInt64(offset), 1)
+    dropoutAdd(into: dInp, dOut, count: count, probability: p, key: key, offset: offset)
 }

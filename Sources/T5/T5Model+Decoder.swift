@@ -31,7 +31,7 @@ extension T5Model {
             let x = ws.buffer(.x, count: rows * d)  // (R, D) residual stream
             weights.embedding.gather(inputIDs, into: x)
             if let tape {
-                tape.inputSite = tape.pass.dropoutSite()
+                tape.inputSite = tape.pass.dropoutSite(firstElement: tape.pass.firstElement(width: d, decoder: true))
                 tape.pass.drop(x, count: rows * d, site: tape.inputSite)
             }
             for (i, layer) in weights.decoderLayers.enumerated() {
@@ -46,7 +46,7 @@ extension T5Model {
             trace?("decoder.final", h, rows)
             if let tape {
                 tape.finalNorm = finalNorm
-                tape.finalSite = tape.pass.dropoutSite()
+                tape.finalSite = tape.pass.dropoutSite(firstElement: tape.pass.firstElement(width: d, decoder: true))
                 tape.pass.drop(h, count: rows * d, site: tape.finalSite)
                 if weights.lmHead.isTrainable(embedding: weights.embedding) {
                     let kept = Tensor(uninitialized: [rows, d])

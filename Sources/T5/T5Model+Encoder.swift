@@ -78,7 +78,7 @@ extension T5Model {
             let x = ws.buffer(.x, count: rows * d)  // (R, D) residual stream
             fill(x, packed)
             if let tape {
-                tape.inputSite = tape.pass.dropoutSite()
+                tape.inputSite = tape.pass.dropoutSite(firstElement: tape.pass.firstElement(width: d, decoder: false))
                 tape.pass.drop(x, count: rows * d, site: tape.inputSite)
             }
             for (i, layer) in weights.encoderLayers.enumerated() {
@@ -92,7 +92,7 @@ extension T5Model {
             trace?("encoder.final", final.data, rows)
             if let tape {
                 tape.finalNorm = finalNorm
-                tape.finalSite = tape.pass.dropoutSite()
+                tape.finalSite = tape.pass.dropoutSite(firstElement: tape.pass.firstElement(width: d, decoder: false))
                 tape.pass.drop(final.data, count: rows * d, site: tape.finalSite)
                 if weights.crossKeyValues.isTrainable { tape.output = final }
             }

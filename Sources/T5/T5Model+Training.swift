@@ -18,10 +18,16 @@ extension T5Model {
     public func lossAndGradients(batch: [TrainingExample], options: TrainingOptions = TrainingOptions())
         throws(T5Error) -> TrainingLoss {
         try validate(batch: batch, options: options)
+        return lossAndGradients(validated: batch, options: options, placement: TrainingPass.Placement())
+    }
+
+    /// `lossAndGradients` of a validated batch that starts at `placement` in a larger batch (T5Model+Shards.swift).
+    func lossAndGradients(validated batch: [TrainingExample], options: TrainingOptions,
+                          placement: TrainingPass.Placement) -> TrainingLoss {
         let targets = batch.flatMap(\.labels)
         let counted = targets.reduce(0) { $0 + ($1 == TrainingExample.ignoredLabel ? 0 : 1) }
         guard !batch.isEmpty else { return TrainingLoss(loss: 0, targetTokens: 0, promptGradients: []) }
-        let pass = TrainingPass(dropout: options.dropout, seed: options.seed, step: options.step)
+        let pass = TrainingPass(dropout: options.dropout, seed: options.seed, step: options.step, placement: placement)
 
         // Forward: the serving encoder and decoder, recording.
         let encoderRows = PackedRows(lengths: batch.map(\.input.length))
@@ -66,7 +72,7 @@ extension T5Model {
                             labelSmoothing: labelSmoothing)
     }
 
-    private func validate(batch: [TrainingExample], options: TrainingOptions) throws(T5Error) {
+    func validate(batch: [TrainingExample], options: TrainingOptions) throws(T5Error) {
         try options.validate()
         try validate(rows: batch.map(\.input))
         for example in batch {

@@ -74,6 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if train { AllocatorTuning.retainFreedPages() }  // as `album train` runs
         if let threads { BLAS.threads = threads }
         let t5: T5Model, label: String
         if let model {

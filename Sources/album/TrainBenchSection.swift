@@ -51,10 +51,12 @@ struct TrainBenchSection: BenchSection {
         }
         PeakMemory.reset()
         var times: [Double] = []
+        let threads = BLAS.threads  // the shards of a step, as `album train --threads` runs them
         for step in 0...steps {
             let start = DispatchTime.now().uptimeNanoseconds
             let result = try model.lossAndGradients(
-                batch: examples, options: TrainingOptions(dropout: dropout, seed: 1, step: UInt32(step)))
+                batch: examples, options: TrainingOptions(dropout: dropout, seed: 1, step: UInt32(step)),
+                threads: threads)
             let g = prompt.grad.data
             for gradient in result.promptGradients {
                 guard let gradient else { continue }

@@ -100,6 +100,7 @@ struct TrainModelCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.retainFreedPages()
         if let threads { BLAS.threads = threads }
         var options = ModelTrainingOptions(steps: steps, batchSize: batchSize, learningRate: lr, seed: seed)
         options.optimizer = ModelTrainingOptions.OptimizerKind(rawValue: optimizer) ?? .adamw

@@ -39,7 +39,10 @@ struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every N steps (and at the end, and on Ctrl-C).") var checkpointEvery: Int = 100
     @Option(name: .customLong("max-source-length"), help: "Truncate inputs to this many tokens.") var maxSourceLength: Int = 256
     @Flag(name: .long, help: "Continue from the checkpoint in OUT/checkpoints.") var resume = false
-    @Option(name: .long, help: "OpenBLAS threads.") var threads: Int?
+    @Option(name: .long, help: """
+        Threads (default: OpenBLAS's, the core count): each step's batch runs as this many shards side by side, \
+        with single-threaded GEMMs; evaluation uses them as OpenBLAS threads.
+        """) var threads: Int?
     @Option(name: .long, help: "JSON lines log file.") var log: String?
     @Flag(name: .long, help: "No progress output.") var quiet = false
 

@@ -27,9 +27,12 @@ struct TrainingSetup {
     /// - Parameter severalTargets: whether several NAME=PATH --data are allowed (multi-target SPE).
     init(_ options: TrainOptions, severalTargets: Bool = false) throws {
         self.options = options
+        AllocatorTuning.retainFreedPages()
         if !severalTargets && options.data.count != 1 { throw ValidationError("give one --data file") }
-        configuration = try options.configuration()
+        var configuration = try options.configuration()
         if let threads = options.threads { BLAS.threads = threads }
+        configuration.threads = options.threads ?? BLAS.threads
+        self.configuration = configuration
         let directory = URL(fileURLWithPath: options.model)
         model = try T5Model.load(directory: directory)
         do { tokenizer = try Tokenizer.load(directory: directory) } catch {

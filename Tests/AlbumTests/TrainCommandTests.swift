@@ -60,10 +60,16 @@ import Testing
                          "--prompt-length", "4", "--batch-size", "2", "--steps", "\(steps)", "--checkpoint-every", "100000",
                          "--out", root.appendingPathComponent("out").path, "--log", log.path, "--quiet"]
         let server = try ServerProcess(arguments)  // any child process; only its exit matters here
-        try await ServerProcess.poll(timeout: .seconds(300), "the first logged step") {
-            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("\"step\":3}")
+        // Watched from a thread of its own, not the (busy) test pool: a run takes a few seconds, and a wake-up
+        // delayed that long would signal a finished process.
+        let pid = server.process.processIdentifier
+        try await offThePool {
+            let deadline = Date().addingTimeInterval(300)
+            while !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("\"step\":3}") && Date() < deadline {
+                usleep(2_000)
+            }
+            kill(pid, SIGINT)
         }
-        server.signal(SIGINT)
         let exit = try await server.waitForExit()
         #expect(exit.status != 0 && server.output.contains("interrupted at step"), "\(server.output)")
         let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count

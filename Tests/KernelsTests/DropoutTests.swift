@@ -40,6 +40,14 @@ import TestSupport
                            offset: start)
         }
         #expect(parts.array == whole.array)
+        // A key's firstElement shifts the stream exactly as an offset does (how a shard of a batch draws its part).
+        let shifted = Tensor(zeros: [count - 100]), tail = Tensor(zeros: [count - 100])
+        var shiftedKey = key
+        shiftedKey.firstElement = 100
+        dropoutForward(out: shifted.data, inp: input.data + 100, count: count - 100, probability: p, key: shiftedKey)
+        dropoutForward(out: tail.data, inp: input.data + 100, count: count - 100, probability: p, key: key, offset: 100)
+        #expect(shifted.array == tail.array)
+        #expect(shifted.array == Array(whole.array[100...]))
         // Kept values are x / (1 − p) exactly as torch computes the factor; dropped are 0.
         let scale = 1 / Float(1 - p)
         #expect((0..<count).allSatisfy { whole.data[$0] == 0 || whole.data[$0] == x[$0] * scale })

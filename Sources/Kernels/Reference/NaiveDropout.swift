@@ -16,15 +16,18 @@ extension Naive {
 
     /// Whether element `index` of stream `key` survives dropout with probability p.
     public static func dropoutKeeps(_ index: UInt64, probability p: Double, key: DropoutKey) -> Bool {
-        let block = index / 4
+        // Element e: group e / 64, lane (e mod 64) mod 16, word (e mod 64) / 16 of block 16 · group + lane.
+        let group = index / 64, within = index % 64, block = group * 16 + within % 16
         let words = philox4x32([UInt32(truncatingIfNeeded: block), UInt32(block >> 32), key.layer, key.step],
                                key: [UInt32(truncatingIfNeeded: key.seed), UInt32(key.seed >> 32)])
-        return Double(words[Int(index % 4)] >> 8) >= (p * 16_777_216).rounded()
+        return Double(words[Int(within / 16)] >> 8) >= (p * 16_777_216).rounded()
     }
 
     /// out = x · mask / (1 − p) for elements offset..<offset+x.count of the stream.
     public static func dropout(_ x: [Float], probability p: Double, key: DropoutKey, offset: Int = 0) -> [Float] {
         let scale: Float = p >= 1 ? 0 : 1 / Float(1 - p)
-        return x.enumerated().map { i, v in dropoutKeeps(UInt64(offset + i), probability: p, key: key) ? v * scale : 0 }
+        return x.enumerated().map { i, v in
+            dropoutKeeps(UInt64(key.firstElement + offset + i), probability: p, key: key) ? v * scale : 0
+        }
     }
 }

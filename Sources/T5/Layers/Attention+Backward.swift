@@ -25,8 +25,10 @@ extension Attention {
         let probabilitySite: DropoutKey?
         let outputSite: DropoutKey?
 
-        /// Allocates the recording of `attention` over `rows` and copies the input h (R, D) when it is needed.
-        init(_ attention: Attention, pass: TrainingPass, rows: PackedRows, keys: [Int], input h: UnsafePointer<Float>) {
+        /// Allocates the recording of `attention` over `rows` (the decoder's or the encoder's) and copies the input
+        /// h (R, D) when it is needed.
+        init(_ attention: Attention, pass: TrainingPass, rows: PackedRows, keys: [Int], decoder: Bool,
+             input h: UnsafePointer<Float>) {
             self.pass = pass
             self.rows = rows
             self.keys = keys
@@ -47,8 +49,11 @@ extension Attention {
             }
             probabilities = Tensor(uninitialized: [size])
             probabilityOffsets = offsets
-            probabilitySite = pass.dropoutSite()
-            outputSite = pass.dropoutSite()
+            let placement = pass.placement
+            let earlierProbabilities = attention.isCross ? placement.crossProbabilities
+                : decoder ? placement.decoderSelfProbabilities : placement.encoderSelfProbabilities
+            probabilitySite = pass.dropoutSite(firstElement: attention.shape.heads * earlierProbabilities)
+            outputSite = pass.dropoutSite(firstElement: pass.firstElement(width: attention.o.outFeatures, decoder: decoder))
         }
 
         /// Where `attend` keeps segment `segment`'s probabilities; `scratch` (≥ Lq·Lk) takes their dropped copy.

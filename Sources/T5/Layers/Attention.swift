@@ -50,7 +50,7 @@ public final class Attention: @unchecked Sendable {
                     bias: [Int: Tensor], causal: Bool, workspace ws: Workspace,
                     recording pass: TrainingPass? = nil) -> Tape? {
         let inner = inner, total = rows.total
-        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: rows.lengths, input: h) }
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: rows.lengths, decoder: causal, input: h) }
         let qkv = tape?.projected.data ?? ws.buffer(.qkv, count: total * 3 * inner)  // (R, 3I)
         let ctx = tape?.context?.data ?? ws.buffer(.ctx, count: total * inner)      // (R, I)
         let longest = rows.maxLength
@@ -105,7 +105,7 @@ public final class Attention: @unchecked Sendable {
                      encoded: [EncoderOutput], layer: Int, workspace ws: Workspace,
                      recording pass: TrainingPass? = nil) -> Tape? {
         let inner = inner, total = rows.total
-        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: encoded.map(\.length), input: h) }
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, keys: encoded.map(\.length), decoder: true, input: h) }
         let q = tape?.projected.data ?? ws.buffer(.qkv, count: total * inner)    // (R, I)
         let ctx = tape?.context?.data ?? ws.buffer(.ctx, count: total * inner)  // (R, I)
         let keys = encoded.map(\.length).max() ?? 0

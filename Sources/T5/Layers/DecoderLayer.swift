@@ -58,7 +58,7 @@ public final class DecoderLayer: @unchecked Sendable {
         let cross = crossAttention.crossAttend(h, residual: x, rows: rows, encoded: encoded, layer: index,
                                                workspace: ws, recording: pass)
         let ffnNorm = feedForwardNorm(x, into: h, rows: rows.total, record: record)
-        let ffn = feedForward(h, residual: x, rows: rows.total, workspace: ws, recording: pass)
+        let ffn = feedForward(h, residual: x, rows: rows.total, workspace: ws, recording: pass, decoder: true)
         guard let attentionNorm, let attention, let crossNorm, let cross, let ffnNorm, let ffn else { return nil }
         return Tape(selfAttentionNorm: attentionNorm, selfAttention: attention, crossAttentionNorm: crossNorm,
                     crossAttention: cross, feedForwardNorm: ffnNorm, feedForward: ffn)

@@ -18,7 +18,7 @@ extension FeedForward {
         let activationSite: DropoutKey?
         let outputSite: DropoutKey?
 
-        init(_ layer: FeedForward, pass: TrainingPass, rows: Int, input h: UnsafePointer<Float>) {
+        init(_ layer: FeedForward, pass: TrainingPass, rows: Int, decoder: Bool, input h: UnsafePointer<Float>) {
             self.pass = pass
             self.rows = rows
             if layer.wi.isTrainable {
@@ -30,8 +30,8 @@ extension FeedForward {
             }
             preActivation = Tensor(uninitialized: [rows, layer.wi.outFeatures])
             product = layer.wo.isTrainable ? Tensor(uninitialized: [rows, layer.dFF]) : nil
-            activationSite = pass.dropoutSite()
-            outputSite = pass.dropoutSite()
+            activationSite = pass.dropoutSite(firstElement: pass.firstElement(width: layer.dFF, decoder: decoder))
+            outputSite = pass.dropoutSite(firstElement: pass.firstElement(width: layer.wo.outFeatures, decoder: decoder))
         }
     }
 

@@ -27,11 +27,13 @@ public final class FeedForward: @unchecked Sendable {
     }
 
     /// x (R, D) += FFN(h (R, D)).
-    /// - Parameter pass: a training forward: record what `backward` needs (and apply dropout) into the returned tape.
+    /// - Parameters:
+    ///   - pass: a training forward: record what `backward` needs (and apply dropout) into the returned tape.
+    ///   - decoder: the rows are the decoder's (which dropout streams the recording draws from).
     @discardableResult
     func callAsFunction(_ h: UnsafePointer<Float>, residual x: UnsafeMutablePointer<Float>, rows: Int,
-                        workspace ws: Workspace, recording pass: TrainingPass? = nil) -> Tape? {
-        let tape = pass.map { Tape(self, pass: $0, rows: rows, input: h) }
+                        workspace ws: Workspace, recording pass: TrainingPass? = nil, decoder: Bool = false) -> Tape? {
+        let tape = pass.map { Tape(self, pass: $0, rows: rows, decoder: decoder, input: h) }
         let hidden = tape?.preActivation.data ?? ws.buffer(.hidden, count: rows * (gated ? 2 : 1) * dFF)  // (R, F|2F)
         wi(h, rows: rows, into: hidden)
         let product: UnsafeMutablePointer<Float>

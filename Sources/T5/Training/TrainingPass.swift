@@ -2,7 +2,8 @@
 // dropout sites. HF modeling_t5 in train() mode applies nn.Dropout(dropout_rate) after the embedding, on attention
 // probabilities, on each sub-layer output before the residual add, inside the FFN after the activation, and after
 // each stack's final norm; every such site draws its own counter-based mask (Kernels/Dropout.swift), so the backward
-// regenerates masks from their keys instead of storing them.
+// regenerates masks from their keys instead of storing them. A shard of a batch (T5Model+Shards.swift) starts each
+// site's stream where its first example starts in the whole batch, so it draws the whole batch's masks.
 import Kernels
 
 /// One training forward pass: the layers record what their backward needs into tapes created with it.
@@ -11,21 +12,51 @@ final class TrainingPass {
     let dropout: Double
     let seed: UInt64
     let step: UInt32
+    /// Where this pass's examples start in the whole batch (zero unless the pass runs one shard of it).
+    let placement: Placement
     /// Site number of the next dropout application, in forward order.
     private var nextSite: UInt32 = 0
 
-    init(dropout: Double, seed: UInt64, step: UInt32) {
+    /// Where a shard's first example starts in each kind of dropout stream of the whole batch: the packed rows and
+    /// the attention probabilities (per head, Σ Lq·Lk) of the examples before it.
+    struct Placement {
+        var encoderRows = 0
+        var decoderRows = 0
+        var encoderSelfProbabilities = 0
+        var decoderSelfProbabilities = 0
+        var crossProbabilities = 0
+
+        /// The placement after `examples` (input length, target length) of the batch.
+        init(after examples: some Sequence<(input: Int, target: Int)> = []) {
+            for (input, target) in examples {
+                encoderRows += input
+                decoderRows += target
+                encoderSelfProbabilities += input * input
+                decoderSelfProbabilities += target * target
+                crossProbabilities += target * input
+            }
+        }
+    }
+
+    init(dropout: Double, seed: UInt64, step: UInt32, placement: Placement = Placement()) {
         precondition(dropout >= 0 && dropout < 1, "dropout probability \(dropout) outside [0, 1)")
         self.dropout = dropout
         self.seed = seed
         self.step = step
+        self.placement = placement
     }
 
-    /// The key of a new dropout site, or nil when dropout is off (then the site is the identity).
-    func dropoutSite() -> DropoutKey? {
+    /// The key of a new dropout site whose stream starts at `firstElement` for this pass, or nil when dropout is off
+    /// (then the site is the identity).
+    func dropoutSite(firstElement: Int = 0) -> DropoutKey? {
         guard dropout > 0 else { return nil }
         defer { nextSite += 1 }
-        return DropoutKey(seed: seed, step: step, layer: nextSite)
+        return DropoutKey(seed: seed, step: step, layer: nextSite, firstElement: firstElement)
+    }
+
+    /// First stream element of a row-wise site of `width` columns over the encoder's or the decoder's rows.
+    func firstElement(width: Int, decoder: Bool) -> Int {
+        (decoder ? placement.decoderRows : placement.encoderRows) * width
     }
 
     /// In place: values (count) = dropout(values) at `site` (identity when nil).
@@ -45,8 +76,7 @@ final class TrainingPass {
         let count = rows * linear.outFeatures
         let scratch = ws.buffer(.sublayer, count: count)  // (rows, N) sub-layer output before its dropout
         linear(inp, rows: rows, into: scratch)
-        dropoutForward(out: scratch, inp: scratch, count: count, probability: dropout, key: site)
-        addInPlace(x, scratch, count: count)
+        dropoutAdd(into: x, scratch, count: count, probability: dropout, key: site)  // x + (kept ? s / (1 − p) : 0)
     }
 }
 

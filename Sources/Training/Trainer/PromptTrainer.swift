@@ -135,7 +135,7 @@ public final class PromptTrainer {
             let prompts = try prompt.prompts(for: batch, training: true)
             let examples = zip(prompts, batch).map { TrainingExample(input: EncoderRow(prompt: $0, tokens: $1.input), labels: $1.target) }
             let options = TrainingOptions(dropout: configuration.dropout, seed: configuration.seed, step: UInt32(truncatingIfNeeded: s))
-            let result = try model.lossAndGradients(batch: examples, options: options)
+            let result = try model.lossAndGradients(batch: examples, options: options, threads: configuration.threads)
             prompt.backward(result.promptGradients)
             let norm = try clipGradientNorm(parameters, maxNorm: configuration.clip > 0 ? configuration.clip : .infinity,
                                             errorIfNonfinite: true)

@@ -26,6 +26,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Write a checkpoint every N steps (0: only at the end and on interruption).
     public var checkpointEvery: Int = 0
     public var maxSourceLength: Int = 256
+    /// Threads for a step: the batch runs as this many shards side by side (T5Model.lossAndGradients(batch:options:
+    /// threads:)); masks and results do not depend on it beyond float summation order.
+    public var threads: Int = 1
 
     public init() {}
 
@@ -45,6 +48,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         guard weightDecay >= 0 else { throw bad("--weight-decay", weightDecay, "must be ≥ 0") }
         guard clip >= 0 else { throw bad("--clip", clip, "must be ≥ 0") }
         guard batchSize >= 1 else { throw bad("--batch-size", batchSize, "must be ≥ 1") }
+        guard threads >= 1 else { throw bad("--threads", threads, "must be ≥ 1") }
         if let steps, steps < 1 { throw bad("--steps", steps, "must be ≥ 1") }
         guard epochs >= 1 else { throw bad("--epochs", epochs, "must be ≥ 1") }
         guard dropout >= 0 && dropout < 1 else { throw bad("--dropout", dropout, "must be in [0, 1)") }
@@ -75,6 +79,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var settings: [String: String] {
         ["optimizer": optimizer.rawValue, "lr": "\(learningRate)", "warmup": "\(warmupSteps)",
          "schedule": schedule.rawValue, "weightDecay": "\(weightDecay)", "clip": "\(clip)", "batchSize": "\(batchSize)",
-         "seed": "\(seed)", "shuffle": "\(shuffle)", "dropout": "\(dropout)", "maxSourceLength": "\(maxSourceLength)"]
+         "seed": "\(seed)", "shuffle": "\(shuffle)", "dropout": "\(dropout)", "maxSourceLength": "\(maxSourceLength)",
+         "threads": "\(threads)"]
     }
 }
