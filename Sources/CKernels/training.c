@@ -304,8 +304,11 @@ ALBUM_BODY void dropout_group_words(uint32_t words[64], uint64_t group, uint32_t
 // of 64 consecutive elements is 16 blocks drawn side by side.
 // Kept when the word's top 24 bits are >= threshold = round(p * 2^24); kept values are scaled by `scale`.
 // accumulate == 0: out = kept ? in * scale : 0;  accumulate == 1: out += kept ? in * scale : 0.
+typedef void (*album_group_words_fn)(uint32_t words[64], uint64_t group, uint32_t layer, uint32_t step, uint32_t k0,
+                                     uint32_t k1);
+
 ALBUM_BODY void dropout_body(float *out, const float *in, size_t count, uint32_t threshold, float scale,
-                             album_dropout_key key, uint64_t offset, int accumulate) {
+                             album_dropout_key key, uint64_t offset, int accumulate, album_group_words_fn group_words) {
     uint32_t k0 = (uint32_t)key.seed, k1 = (uint32_t)(key.seed >> 32);
     uint32_t words[64];
     size_t i = 0;
@@ -313,7 +316,7 @@ ALBUM_BODY void dropout_body(float *out, const float *in, size_t count, uint32_t
         uint64_t e = offset + i;
         size_t first = (size_t)(e & 63), n = 64 - first;
         if (n > count - i) n = count - i;
-        dropout_group_words(words, e >> 6, key.layer, key.step, k0, k1);
+        group_words(words, e >> 6, key.layer, key.step, k0, k1);
         const uint32_t *w = words + first;
         if (accumulate) {
             for (size_t j = 0; j < n; j++) out[i + j] += (w[j] >> 8) >= threshold ? in[i + j] * scale : 0.0f;
@@ -324,9 +327,61 @@ ALBUM_BODY void dropout_body(float *out, const float *in, size_t count, uint32_t
     }
 }
 
+// dropout_group_words as a function per ISA: the portable one here, AVX2 and AVX-512 (intrinsics) below.
+static void dropout_group_words_generic(uint32_t words[64], uint64_t group, uint32_t layer, uint32_t step, uint32_t k0,
+                                        uint32_t k1) {
+    dropout_group_words(words, group, layer, step, k0, k1);
+}
+
+#if ALBUM_X86_VARIANTS
+#include <immintrin.h>
+
+ALBUM_TARGET_AVX2 static void dropout_group_words_avx2(uint32_t words[64], uint64_t group, uint32_t layer,
+                                                       uint32_t step, uint32_t k0, uint32_t k1) {
+    dropout_group_words(words, group, layer, step, k0, k1);
+}
+
+// hi and lo 32 bits of a · m for 16 lanes: vpmuludq multiplies the even 32-bit lanes into 64-bit products; the odd
+// lanes are shifted down and multiplied the same way, then the halves are blended back into 32-bit lanes.
+ALBUM_TARGET_AVX512 static inline __attribute__((always_inline)) void philox_mul_avx512(__m512i a, __m512i m,
+                                                                                         __m512i *hi, __m512i *lo) {
+    __m512i even = _mm512_mul_epu32(a, m), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+    *lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    *hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+}
+
+// dropout_group_words with the 16 blocks in the 16 lanes of four registers (same words, bit for bit).
+ALBUM_TARGET_AVX512 static void dropout_group_words_avx512(uint32_t words[64], uint64_t group, uint32_t layer,
+                                                           uint32_t step, uint32_t k0, uint32_t k1) {
+    uint64_t block = group * 16;  // a multiple of 16: adding a lane (< 16) never carries out of the low word
+    __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512i c0 = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)block), lanes);
+    __m512i c1 = _mm512_set1_epi32((int)(uint32_t)(block >> 32)), c2 = _mm512_set1_epi32((int)layer);
+    __m512i c3 = _mm512_set1_epi32((int)step);
+    const __m512i m0 = _mm512_set1_epi32((int)0xD2511F53u), m1 = _mm512_set1_epi32((int)0xCD9E8D57u);
+    for (int round = 0; round < 10; round++) {
+        __m512i hi0, lo0, hi1, lo1;
+        philox_mul_avx512(c0, m0, &hi0, &lo0);
+        philox_mul_avx512(c2, m1, &hi1, &lo1);
+        __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1), _mm512_set1_epi32((int)k0));
+        __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3), _mm512_set1_epi32((int)k1));
+        c0 = n0;
+        c1 = lo1;
+        c2 = n2;
+        c3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    _mm512_storeu_si512((void *)words, c0);
+    _mm512_storeu_si512((void *)(words + 16), c1);
+    _mm512_storeu_si512((void *)(words + 32), c2);
+    _mm512_storeu_si512((void *)(words + 48), c3);
+}
+#endif
+
 // MARK: Per-ISA entry points and their tables
 
-#define ALBUM_TRAINING_VARIANT(suffix, target)                                                                     \
+#define ALBUM_TRAINING_VARIANT(suffix, target, group_words)                                                        \
     target static void rmsnorm_forward_##suffix(float *out, float *rstd, const float *in, const float *weight,    \
                                                 size_t rows, size_t dim, float eps) {                             \
         rmsnorm_forward_body(out, rstd, in, weight, rows, dim, eps);                                              \
@@ -365,7 +420,7 @@ ALBUM_BODY void dropout_body(float *out, const float *in, size_t count, uint32_t
     }                                                                                                             \
     target static void dropout_##suffix(float *out, const float *in, size_t count, uint32_t threshold,            \
                                         float scale, album_dropout_key key, uint64_t offset, int accumulate) {    \
-        dropout_body(out, in, count, threshold, scale, key, offset, accumulate);                                  \
+        dropout_body(out, in, count, threshold, scale, key, offset, accumulate, group_words);                     \
     }                                                                                                             \
     static const album_training_kernels training_##suffix = {                                                     \
         #suffix,                      rmsnorm_forward_##suffix,     rmsnorm_backward_##suffix,                    \
@@ -374,10 +429,10 @@ ALBUM_BODY void dropout_body(float *out, const float *in, size_t count, uint32_t
         dropout_##suffix,                                                                                         \
     };
 
-ALBUM_TRAINING_VARIANT(portable, )
+ALBUM_TRAINING_VARIANT(portable, , dropout_group_words_generic)
 #if ALBUM_X86_VARIANTS
-ALBUM_TRAINING_VARIANT(avx2, ALBUM_TARGET_AVX2)
-ALBUM_TRAINING_VARIANT(avx512, ALBUM_TARGET_AVX512)
+ALBUM_TRAINING_VARIANT(avx2, ALBUM_TARGET_AVX2, dropout_group_words_avx2)
+ALBUM_TRAINING_VARIANT(avx512, ALBUM_TARGET_AVX512, dropout_group_words_avx512)
 #endif
 
 // MARK: Selection (once per process; kernel_math.h)
