@@ -140,17 +140,33 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             throw EngineError.invalidInput("task '\(task.name)' has no labels; pass 'candidates'")
         }
         guard !candidates.isEmpty else { throw EngineError.unsupportedValue(field: "candidates", reason: "is empty") }
+        guard candidates.count <= configuration.maxCandidates else {
+            throw EngineError.unsupportedValue(
+                field: "candidates", reason: "has \(candidates.count) entries, more than the limit of \(configuration.maxCandidates)")
+        }
         guard Set(candidates).count == candidates.count else {
             throw EngineError.unsupportedValue(field: "candidates", reason: "has duplicates")
         }
-        let targets = try candidates.map { candidate -> [Int32] in
-            do {
-                let ids = try codec.encode(candidate)
-                try backend.validate(ids)
-                return ids
-            } catch {
-                throw EngineError.invalidInput("candidate \(candidate.debugDescription) cannot be tokenized: \(error)")
+        let targets = try candidates.enumerated().map { index, candidate -> [Int32] in
+            // Each candidate is one decoder row of its length. A cheap byte bound first (no vocabulary piece is 64
+            // bytes long, so a candidate that long is over the token limit anyway), then the token count.
+            let limit = configuration.maxCandidateTokens
+            guard candidate.utf8.count < limit * 64 else {
+                throw EngineError.unsupportedValue(
+                    field: "candidates[\(index)]", reason: "has \(candidate.utf8.count) bytes; candidates are limited to \(limit) tokens")
             }
+            let ids: [Int32]
+            do {
+                ids = try codec.encode(candidate)
+                try backend.validate(ids)
+            } catch {
+                throw EngineError.invalidInput("candidates[\(index)] cannot be tokenized: \(error)")
+            }
+            guard ids.count <= limit else {
+                throw EngineError.unsupportedValue(
+                    field: "candidates[\(index)]", reason: "has \(ids.count) tokens, more than the limit of \(limit)")
+            }
+            return ids
         }
         let output = try await submit(task: task, ids: ids, work: .score(targets: targets),
                                       timeout: request.timeout ?? configuration.defaultTimeout)
@@ -160,6 +176,8 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
         return ClassifyResult(task: task.name, taskVersion: String(task.version), label: best.candidate, scores: scores)
     }
+
+    public func isServing(task name: String) async -> Bool { registry.snapshot().task(named: name) != nil }
 
     // MARK: Submission
 
@@ -194,11 +212,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
-                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work,
-                                       timeout: timeout, continuation: continuation)
                 let now = configuration.clock()
+                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, timeout: timeout,
+                                       deadline: now.advanced(by: timeout), continuation: continuation)
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
-                                             kind: job.kind, arrival: now, deadline: now.advanced(by: timeout))
+                                             kind: job.kind, arrival: now, deadline: job.deadline)
                 condition.lock()
                 if cancelled.isSet {
                     condition.unlock()
@@ -235,6 +253,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 condition.unlock()
                 return
             }
+            job.cancelled.withLock { $0 = true }  // seen by the model thread between steps of long work
             let outcome = scheduler.cancel(id)
             if outcome == .removedFromQueue { jobs[id] = nil }
             condition.signal()
