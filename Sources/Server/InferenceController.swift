@@ -39,7 +39,7 @@ struct InferenceController {
                            message: "batch has \(body.requests.count) items, more than the limit of \(configuration.maxBatchItems)")
         }
         let tasks = Set(body.requests.compactMap { try? $0.get().task })
-        context.labels.task = tasks.count == 1 ? tasks.first : "(mixed)"
+        context.labels.task = tasks.count == 1 ? tasks.first : ServerMetrics.mixedTasks
         let requestID = context.requestID
         let results = try await context.cancellingOnDisconnect { [self] in
             await withTaskGroup(of: (Int, BatchResult).self) { group in
