@@ -1,13 +1,16 @@
 // Per-connection read deadlines against slow clients (slow-loris): from the first byte of a request until its header
 // is complete (`headerTimeout`), and from the header until the body's end (`bodyTimeout`). Either passing closes the
 // connection. `RawBytesWatcher` (first in the pipeline) reports raw bytes; this handler, after HTTP decoding, sees
-// where the request stands. Both run on the connection's event loop only.
+// where the request stands, and closes the connection after a response marked `Connection: close`. Both run on the
+// connection's event loop only.
 import HummingbirdCore
 import NIOCore
 
-final class RequestReadDeadlines: ChannelInboundHandler, RemovableChannelHandler {
+final class RequestReadDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPConnectionStateHandler.InboundIn
     typealias InboundOut = HTTPConnectionStateHandler.InboundIn
+    typealias OutboundIn = HTTPConnectionStateHandler.OutboundIn
+    typealias OutboundOut = HTTPConnectionStateHandler.OutboundIn
 
     private enum Phase { case betweenRequests, readingHeader, readingBody }
 
@@ -16,6 +19,9 @@ final class RequestReadDeadlines: ChannelInboundHandler, RemovableChannelHandler
     private var phase = Phase.betweenRequests
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
+    /// The response being written says `Connection: close` (e.g. a 413 before the body was read): the connection
+    /// closes once it is written, instead of Hummingbird reading and discarding the rest of the body.
+    private var closeAfterResponse = false
 
     init(headerTimeout: Duration, bodyTimeout: Duration) {
         self.headerTimeout = TimeAmount(headerTimeout)
@@ -48,6 +54,23 @@ final class RequestReadDeadlines: ChannelInboundHandler, RemovableChannelHandler
             timer = nil
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            guard closeAfterResponse else { return context.write(data, promise: promise) }
+            let channel = context.channel
+            context.writeAndFlush(data).whenComplete { result in
+                promise?.completeWith(result)
+                channel.close(promise: nil)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

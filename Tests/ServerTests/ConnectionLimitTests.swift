@@ -113,6 +113,8 @@ import Testing
             let response = try #require(await client.readResponse(timeout: .seconds(10)), "no answer before the body")
             #expect(response.status == 413 && response.text.contains(#""code":"payload_too_large""#), "\(response.text)")
             #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(response.text.lowercased().contains("connection: close"))
+            #expect(await client.readUntilClosed(timeout: .seconds(5)).closed, "closed rather than reading 100 MB")
             // The same for an upload over its own limit, even without a token on loopback.
             let upload = try await RawConnection(port: port)
             upload.send("PUT /v1/tasks/big HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000000000\r\n\r\n")
