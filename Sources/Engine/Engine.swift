@@ -103,6 +103,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     // MARK: InferenceService
 
     public func generate(_ request: GenerateJob) async throws -> GenerateResult {
+        let timeout = request.timeout ?? configuration.defaultTimeout
+        // The deadline counts the time before the engine and the tokenizing below too.
+        let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
         let maxNewTokens = request.maxNewTokens ?? task.decoding.maxNewTokens
         guard (1...configuration.maxNewTokensLimit).contains(maxNewTokens) else {
@@ -120,8 +123,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         let work: JobWork = beams == 1 ? .greedy(maxNewTokens: maxNewTokens)
                                        : .beam(numBeams: beams, maxNewTokens: maxNewTokens)
-        let output = try await submit(task: task, ids: ids, work: work,
-                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        let output = try await submit(task: task, ids: ids, work: work, deadline: deadline, timeout: timeout)
         guard case .generated(let outIDs, let reason, let attention) = output else {
             preconditionFailure("generate job produced scores")
         }
@@ -135,6 +137,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     }
 
     public func classify(_ request: ClassifyJob) async throws -> ClassifyResult {
+        let timeout = request.timeout ?? configuration.defaultTimeout
+        // The deadline counts the time before the engine and the tokenizing below too.
+        let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
         guard let candidates = request.candidates ?? task.labels else {
             throw EngineError.invalidInput("task '\(task.name)' has no labels; pass 'candidates'")
@@ -148,6 +153,12 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             throw EngineError.unsupportedValue(field: "candidates", reason: "has duplicates")
         }
         let targets = try candidates.enumerated().map { index, candidate -> [Int32] in
+            // Tokenizing many candidates takes time of its own: stop once the request is over.
+            if Task.isCancelled { throw EngineError.cancelled }
+            if configuration.clock() >= deadline {
+                throw EngineError.deadlineExceeded(timeoutMilliseconds: Int(timeout.components.seconds * 1000
+                                                                           + timeout.components.attoseconds / 1_000_000_000_000_000))
+            }
             // Each candidate is one decoder row of its length. A cheap byte bound first (no vocabulary piece is 64
             // bytes long, so a candidate that long is over the token limit anyway), then the token count.
             let limit = configuration.maxCandidateTokens
@@ -168,8 +179,8 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             }
             return ids
         }
-        let output = try await submit(task: task, ids: ids, work: .score(targets: targets),
-                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        let output = try await submit(task: task, ids: ids, work: .score(targets: targets), deadline: deadline,
+                                      timeout: timeout)
         guard case .scored(let logProbs) = output else { preconditionFailure("classify job produced ids") }
         let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
         var best = scores[0]
@@ -204,7 +215,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
 
     /// Queues a prepared job and suspends until the engine thread resumes it. Cancelling the calling task cancels
     /// the request (queued: removed at once; running: dropped at the next iteration).
-    func submit(task: LoadedTask, ids: [Int32], work: JobWork, timeout: Duration) async throws -> JobOutput {
+    /// - Parameters:
+    ///   - deadline: when the request fails with 504, in the engine's clock.
+    ///   - timeout: the request's whole timeout (for the error message).
+    func submit(task: LoadedTask, ids: [Int32], work: JobWork, deadline: ContinuousClock.Instant,
+                timeout: Duration) async throws -> JobOutput {
         let id = locked { () -> RequestID in
             defer { nextID += 1 }
             return RequestID(nextID)
@@ -214,7 +229,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
                 let now = configuration.clock()
                 let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, timeout: timeout,
-                                       deadline: now.advanced(by: timeout), continuation: continuation)
+                                       deadline: deadline, continuation: continuation)
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
                                              kind: job.kind, arrival: now, deadline: job.deadline)
                 condition.lock()

@@ -118,4 +118,26 @@ import Testing
         let metrics = String(decoding: fixture.metrics.exposition(), as: UTF8.self)
         #expect(sample(metrics, "album_engine_requests_total", #"task="peft-pt",outcome="cancelled""#) == 1)
     }
+
+    @Test func timeSpentBeforeTheEngineCountsAgainstTheDeadline() async throws {
+        let clock = ManualClock()
+        let fixture = try RealEngine(configuration: EngineConfiguration(scoringChunkTokens: 1, clock: { clock.read() }))
+        defer { fixture.removeTasks() }
+        fixture.backend.onStep { clock.advance(by: .milliseconds(100)) }
+        fixture.engine.start()
+        var job = ClassifyJob(task: "peft-pt", input: TaskInput(text: "hello"), candidates: (0..<20).map { "c\($0)" },
+                              timeout: .milliseconds(300))
+        job.elapsed = .milliseconds(250)
+        await #expect(throws: EngineError.deadlineExceeded(timeoutMilliseconds: 300)) {
+            try await fixture.engine.classify(job)
+        }
+        #expect(fixture.backend.steps == 1, "50 ms were left: one chunk, then the check at 100 ms stops it")
+        // With the whole timeout spent already, nothing reaches the model.
+        job.elapsed = .milliseconds(300)
+        await #expect(throws: EngineError.deadlineExceeded(timeoutMilliseconds: 300)) {
+            try await fixture.engine.classify(job)
+        }
+        #expect(fixture.backend.steps == 1 && fixture.engine.statistics.encoderPasses == 1)
+        await fixture.engine.shutdown()
+    }
 }
