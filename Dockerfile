@@ -25,7 +25,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libopenblas0-pt
 COPY --from=build /staging/album /usr/local/bin/album
 WORKDIR /app
 USER album
-# Listen on all interfaces inside the container; models come from the mounted volume.
+# Listen on all interfaces inside the container; models come from the mounted volume. On a non-loopback address task
+# management (PUT/DELETE /v1/tasks) needs a token: docker run -e ALBUM_ADMIN_TOKEN=... (optional ALBUM_API_TOKEN for
+# inference, ALBUM_READ_ONLY=1 to turn uploads off); without one it is refused. See docs/security.md.
 ENV ALBUM_HOST=0.0.0.0 \
     ALBUM_PORT=8080 \
     ALBUM_MODEL=/models/default \

@@ -36,8 +36,7 @@ extension Engine {
             for id in step.expired {
                 if let job = jobs.removeValue(forKey: id) {
                     job.continuation.resume(throwing: EngineError.deadlineExceeded(
-                        timeoutMilliseconds: Int(job.timeout.components.seconds * 1000
-                                                 + job.timeout.components.attoseconds / 1_000_000_000_000_000)))
+                        timeoutMilliseconds: job.timeoutMilliseconds))
                     metrics.finished(task: job.task.name, outcome: "deadline_exceeded")
                 }
             }
@@ -116,37 +115,100 @@ extension Engine {
         metrics.encoderTokens.increment(by: tokens)
         metrics.iterations.increment()
         var finished: [(Job<Backend>, Result<JobOutput, EngineError>)] = []
-        var scoring: [(job: Job<Backend>, index: Int)] = []
+        var scoring: [ScoringJob] = []
         for (index, job) in admitted.enumerated() {
             job.attention = prompts[index].albumWeights
+            // The encoder pass may have outlasted the request; long work checks again at every step below.
+            if let stop = job.stopReason(now: configuration.clock()) {
+                finished.append((job, .failure(stop)))
+                continue
+            }
             switch job.work {
             case .greedy(let maxNewTokens):
                 job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens)
             case .beam(let numBeams, let maxNewTokens):
+                var stop: EngineError?
                 do {
-                    let (ids, reason) = try backend.beamSearch(encoded[index], numBeams: numBeams,
-                                                               maxNewTokens: maxNewTokens)
-                    finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention))))
+                    let result = try backend.beamSearch(encoded[index], numBeams: numBeams, maxNewTokens: maxNewTokens) {
+                        stop = job.stopReason(now: configuration.clock())
+                        return stop != nil
+                    }
+                    if let (ids, reason) = result {
+                        finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention))))
+                    } else {
+                        finished.append((job, .failure(stop ?? .cancelled)))
+                    }
                 } catch {
                     finished.append((job, .failure(.internalFailure("beam search failed: \(error)"))))
                 }
-            case .score:
-                scoring.append((job, index))
+            case .score(let targets):
+                scoring.append((ScoringJob(job: job, encoded: encoded[index], targets: targets)))
             }
         }
-        if !scoring.isEmpty {
-            let items = scoring.map { item -> (encoded: Backend.Encoded, targets: [[Int32]]) in
-                guard case .score(let targets) = item.job.work else { preconditionFailure() }
-                return (encoded[item.index], targets)
+        if !scoring.isEmpty { finished += runScoring(scoring) }
+        return finished
+    }
+
+    /// A classification row waiting to be scored.
+    private struct ScoringJob {
+        let job: Job<Backend>
+        let encoded: Backend.Encoded
+        let targets: [[Int32]]
+    }
+
+    /// Scores every (row, candidate) pair in chunks of at most `scoringChunkTokens` decoder positions (a longer
+    /// candidate is a chunk of its own). Between chunks, a row that was cancelled or passed its deadline stops, so
+    /// a request with many or long candidates answers 504 within one chunk of its deadline.
+    private func runScoring(_ scoring: [ScoringJob]) -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
+        var scores = scoring.map { [Double](repeating: 0, count: $0.targets.count) }
+        var failures: [Int: EngineError] = [:]
+        let pairs = scoring.indices.flatMap { row in scoring[row].targets.indices.map { (row: row, candidate: $0) } }
+        var next = 0
+        while next < pairs.count {
+            let now = configuration.clock()
+            for row in scoring.indices where failures[row] == nil {
+                if let stop = scoring[row].job.stopReason(now: now) { failures[row] = stop }
+            }
+            var chunk: [(row: Int, candidate: Int)] = [], positions = 0
+            while next < pairs.count {
+                let pair = pairs[next]
+                next += 1
+                if failures[pair.row] != nil { continue }
+                let length = scoring[pair.row].targets[pair.candidate].count
+                if !chunk.isEmpty && positions + length > configuration.scoringChunkTokens {
+                    next -= 1
+                    break
+                }
+                chunk.append(pair)
+                positions += length
+            }
+            guard !chunk.isEmpty else { break }
+            // One item per row in the chunk, its candidates in order.
+            var items: [(encoded: Backend.Encoded, targets: [[Int32]])] = []
+            var owners: [[(row: Int, candidate: Int)]] = []
+            for pair in chunk {
+                if let last = owners.last?.last, last.row == pair.row {
+                    items[items.count - 1].targets.append(scoring[pair.row].targets[pair.candidate])
+                    owners[owners.count - 1].append(pair)
+                } else {
+                    items.append((scoring[pair.row].encoded, [scoring[pair.row].targets[pair.candidate]]))
+                    owners.append([pair])
+                }
             }
             do {
-                let scores = try backend.score(items)
-                for (k, item) in scoring.enumerated() { finished.append((item.job, .success(.scored(scores[k])))) }
+                let chunkScores = try backend.score(items)
+                for (item, pairsOfItem) in owners.enumerated() {
+                    for (k, pair) in pairsOfItem.enumerated() { scores[pair.row][pair.candidate] = chunkScores[item][k] }
+                }
             } catch {
-                for item in scoring { finished.append((item.job, .failure(.internalFailure("scoring failed: \(error)")))) }
+                for pair in chunk where failures[pair.row] == nil {
+                    failures[pair.row] = .internalFailure("scoring failed: \(error)")
+                }
             }
         }
-        return finished
+        return scoring.indices.map { row in
+            (scoring[row].job, failures[row].map { .failure($0) } ?? .success(.scored(scores[row])))
+        }
     }
 
     /// Frees the rows of finished jobs and resumes their callers.
@@ -172,7 +234,12 @@ extension Engine {
                 metrics.finished(task: job.task.name, outcome: "ok")
             case .failure(let error):
                 job.continuation.resume(throwing: error)
-                metrics.finished(task: job.task.name, outcome: "internal_error")
+                let outcome = switch error {
+                case .cancelled: "cancelled"
+                case .deadlineExceeded: "deadline_exceeded"
+                default: "internal_error"
+                }
+                metrics.finished(task: job.task.name, outcome: outcome)
             }
         }
     }

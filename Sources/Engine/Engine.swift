@@ -103,6 +103,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     // MARK: InferenceService
 
     public func generate(_ request: GenerateJob) async throws -> GenerateResult {
+        let timeout = request.timeout ?? configuration.defaultTimeout
+        // The deadline counts the time before the engine and the tokenizing below too.
+        let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
         let maxNewTokens = request.maxNewTokens ?? task.decoding.maxNewTokens
         guard (1...configuration.maxNewTokensLimit).contains(maxNewTokens) else {
@@ -120,8 +123,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         let work: JobWork = beams == 1 ? .greedy(maxNewTokens: maxNewTokens)
                                        : .beam(numBeams: beams, maxNewTokens: maxNewTokens)
-        let output = try await submit(task: task, ids: ids, work: work,
-                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        let output = try await submit(task: task, ids: ids, work: work, deadline: deadline, timeout: timeout)
         guard case .generated(let outIDs, let reason, let attention) = output else {
             preconditionFailure("generate job produced scores")
         }
@@ -135,31 +137,58 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     }
 
     public func classify(_ request: ClassifyJob) async throws -> ClassifyResult {
+        let timeout = request.timeout ?? configuration.defaultTimeout
+        // The deadline counts the time before the engine and the tokenizing below too.
+        let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
         guard let candidates = request.candidates ?? task.labels else {
             throw EngineError.invalidInput("task '\(task.name)' has no labels; pass 'candidates'")
         }
         guard !candidates.isEmpty else { throw EngineError.unsupportedValue(field: "candidates", reason: "is empty") }
+        guard candidates.count <= configuration.maxCandidates else {
+            throw EngineError.unsupportedValue(
+                field: "candidates", reason: "has \(candidates.count) entries, more than the limit of \(configuration.maxCandidates)")
+        }
         guard Set(candidates).count == candidates.count else {
             throw EngineError.unsupportedValue(field: "candidates", reason: "has duplicates")
         }
-        let targets = try candidates.map { candidate -> [Int32] in
-            do {
-                let ids = try codec.encode(candidate)
-                try backend.validate(ids)
-                return ids
-            } catch {
-                throw EngineError.invalidInput("candidate \(candidate.debugDescription) cannot be tokenized: \(error)")
+        let targets = try candidates.enumerated().map { index, candidate -> [Int32] in
+            // Tokenizing many candidates takes time of its own: stop once the request is over.
+            if Task.isCancelled { throw EngineError.cancelled }
+            if configuration.clock() >= deadline {
+                throw EngineError.deadlineExceeded(timeoutMilliseconds: Int(timeout.components.seconds * 1000
+                                                                           + timeout.components.attoseconds / 1_000_000_000_000_000))
             }
+            // Each candidate is one decoder row of its length. A cheap byte bound first (no vocabulary piece is 64
+            // bytes long, so a candidate that long is over the token limit anyway), then the token count.
+            let limit = configuration.maxCandidateTokens
+            guard candidate.utf8.count < limit * 64 else {
+                throw EngineError.unsupportedValue(
+                    field: "candidates[\(index)]", reason: "has \(candidate.utf8.count) bytes; candidates are limited to \(limit) tokens")
+            }
+            let ids: [Int32]
+            do {
+                ids = try codec.encode(candidate)
+                try backend.validate(ids)
+            } catch {
+                throw EngineError.invalidInput("candidates[\(index)] cannot be tokenized: \(error)")
+            }
+            guard ids.count <= limit else {
+                throw EngineError.unsupportedValue(
+                    field: "candidates[\(index)]", reason: "has \(ids.count) tokens, more than the limit of \(limit)")
+            }
+            return ids
         }
-        let output = try await submit(task: task, ids: ids, work: .score(targets: targets),
-                                      timeout: request.timeout ?? configuration.defaultTimeout)
+        let output = try await submit(task: task, ids: ids, work: .score(targets: targets), deadline: deadline,
+                                      timeout: timeout)
         guard case .scored(let logProbs) = output else { preconditionFailure("classify job produced ids") }
         let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
         var best = scores[0]
         for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
         return ClassifyResult(task: task.name, taskVersion: String(task.version), label: best.candidate, scores: scores)
     }
+
+    public func isServing(task name: String) async -> Bool { registry.snapshot().task(named: name) != nil }
 
     // MARK: Submission
 
@@ -186,7 +215,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
 
     /// Queues a prepared job and suspends until the engine thread resumes it. Cancelling the calling task cancels
     /// the request (queued: removed at once; running: dropped at the next iteration).
-    func submit(task: LoadedTask, ids: [Int32], work: JobWork, timeout: Duration) async throws -> JobOutput {
+    /// - Parameters:
+    ///   - deadline: when the request fails with 504, in the engine's clock.
+    ///   - timeout: the request's whole timeout (for the error message).
+    func submit(task: LoadedTask, ids: [Int32], work: JobWork, deadline: ContinuousClock.Instant,
+                timeout: Duration) async throws -> JobOutput {
         let id = locked { () -> RequestID in
             defer { nextID += 1 }
             return RequestID(nextID)
@@ -194,11 +227,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
-                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work,
-                                       timeout: timeout, continuation: continuation)
                 let now = configuration.clock()
+                let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, timeout: timeout,
+                                       deadline: deadline, continuation: continuation)
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
-                                             kind: job.kind, arrival: now, deadline: now.advanced(by: timeout))
+                                             kind: job.kind, arrival: now, deadline: job.deadline)
                 condition.lock()
                 if cancelled.isSet {
                     condition.unlock()
@@ -235,6 +268,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 condition.unlock()
                 return
             }
+            job.cancelled.withLock { $0 = true }  // seen by the model thread between steps of long work
             let outcome = scheduler.cancel(id)
             if outcome == .removedFromQueue { jobs[id] = nil }
             condition.signal()

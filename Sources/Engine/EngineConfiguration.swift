@@ -19,6 +19,13 @@ public struct EngineConfiguration: Sendable {
     public var maxNewTokensLimit: Int
     /// Largest `num_beams`.
     public var maxBeams: Int
+    /// Most candidates one classification may score (422 beyond).
+    public var maxCandidates: Int
+    /// Most tokens of one candidate, `</s>` included (422 beyond).
+    public var maxCandidateTokens: Int
+    /// Decoder positions scored per chunk; the model thread checks deadlines and cancellation between chunks, and
+    /// the logits of one chunk (positions × vocabulary floats) bound the memory scoring takes.
+    public var scoringChunkTokens: Int
     /// Deadline of requests that name none.
     public var defaultTimeout: Duration
     /// Seconds clients are told to wait after a full queue.
@@ -29,7 +36,8 @@ public struct EngineConfiguration: Sendable {
     public var iterationGate: IterationGate?
 
     public init(policy: BatchPolicy = BatchPolicy(), maxInputTokens: Int = 512, overflow: OverflowPolicy = .reject,
-                maxNewTokensLimit: Int = 256, maxBeams: Int = 8, defaultTimeout: Duration = .seconds(30),
+                maxNewTokensLimit: Int = 256, maxBeams: Int = 8, maxCandidates: Int = 64,
+                maxCandidateTokens: Int = 64, scoringChunkTokens: Int = 256, defaultTimeout: Duration = .seconds(30),
                 retryAfterSeconds: Int = 1, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                 iterationGate: IterationGate? = nil) {
         self.policy = policy
@@ -37,6 +45,9 @@ public struct EngineConfiguration: Sendable {
         self.overflow = overflow
         self.maxNewTokensLimit = maxNewTokensLimit
         self.maxBeams = maxBeams
+        self.maxCandidates = maxCandidates
+        self.maxCandidateTokens = maxCandidateTokens
+        self.scoringChunkTokens = scoringChunkTokens
         self.defaultTimeout = defaultTimeout
         self.retryAfterSeconds = retryAfterSeconds
         self.clock = clock

@@ -23,6 +23,8 @@ public struct GenerateJob: Hashable, Sendable {
     public var returnAttention: Bool
     /// `nil`: the engine's default request timeout.
     public var timeout: Duration?
+    /// Time the request spent before reaching the engine (reading and decoding it); the deadline is that much nearer.
+    public var elapsed: Duration = .zero
 
     public init(task: String, input: TaskInput, maxNewTokens: Int? = nil, numBeams: Int? = nil,
                 returnAttention: Bool = false, timeout: Duration? = nil) {
@@ -83,6 +85,8 @@ public struct ClassifyJob: Hashable, Sendable {
     /// `nil`: the task's labels.
     public var candidates: [String]?
     public var timeout: Duration?
+    /// Time the request spent before reaching the engine (reading and decoding it); the deadline is that much nearer.
+    public var elapsed: Duration = .zero
 
     public init(task: String, input: TaskInput, candidates: [String]? = nil, timeout: Duration? = nil) {
         self.task = task

@@ -24,4 +24,10 @@ public protocol InferenceService: Sendable {
     func removeTask(named name: String) async throws
     /// Whether the model and tasks are loaded.
     func readiness() async -> Readiness
+    /// Whether a task of this name is loaded now (the server labels metrics only with loaded names).
+    func isServing(task name: String) async -> Bool
+}
+
+extension InferenceService {
+    public func isServing(task name: String) async -> Bool { await tasks().contains { $0.name == name } }
 }

@@ -1,5 +1,7 @@
 // One request inside the engine: everything prepared on submit (pinned task version, ids, targets) plus the
-// continuation to resume and the per-row model state the engine thread attaches while it runs.
+// continuation to resume and the per-row model state the engine thread attaches while it runs. Its deadline and
+// cancel flag let the model thread stop long work (scoring chunks, beam steps) as soon as the request is over.
+import Kernels
 import Prompts
 import Scheduling
 
@@ -26,19 +28,35 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     let work: JobWork
     let continuation: CheckedContinuation<JobOutput, any Error>
     let timeout: Duration
+    /// When the request's deadline passes, in the engine's clock.
+    let deadline: ContinuousClock.Instant
+    /// Set when the client goes away; read by the model thread between steps of long work.
+    let cancelled = LockedValue(false)
 
     // Engine-thread state.
     var sequence: Backend.Sequence?
     var attention: [Float]?
 
     init(id: RequestID, task: LoadedTask, inputIDs: [Int32], work: JobWork, timeout: Duration,
-         continuation: CheckedContinuation<JobOutput, any Error>) {
+         deadline: ContinuousClock.Instant, continuation: CheckedContinuation<JobOutput, any Error>) {
         self.id = id
         self.task = task
         self.inputIDs = inputIDs
         self.work = work
         self.timeout = timeout
+        self.deadline = deadline
         self.continuation = continuation
+    }
+
+    /// The error that ends this job early at `now` (cancelled, or past its deadline); nil while it may go on.
+    func stopReason(now: ContinuousClock.Instant) -> EngineError? {
+        if cancelled.withLock({ $0 }) { return .cancelled }
+        if now >= deadline { return .deadlineExceeded(timeoutMilliseconds: timeoutMilliseconds) }
+        return nil
+    }
+
+    var timeoutMilliseconds: Int {
+        Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
     }
 
     var kind: RequestKind {

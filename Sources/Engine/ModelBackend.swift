@@ -30,8 +30,10 @@ public protocol ModelBackend: AnyObject, Sendable {
     func tokens(of sequence: Sequence) -> [Int32]
     /// `nil` while running; why it stopped once finished.
     func finishReason(of sequence: Sequence) -> FinishReason?
-    /// Beam search for one row; returns the best hypothesis' ids and why it stopped.
-    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason)
+    /// Beam search for one row; returns the best hypothesis' ids and why it stopped, or nil when `shouldStop`
+    /// (asked before every decoder step) answered true.
+    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int,
+                    shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)?
     /// Summed log-probabilities of each target sequence (ids, `</s>` included) given each row, in one batched pass.
     func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]]
 }

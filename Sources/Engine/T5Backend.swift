@@ -36,9 +36,10 @@ public final class T5Backend: ModelBackend {
     public func finishReason(of sequence: DecoderSequence) -> FinishReason? {
         sequence.finishReason
     }
-    public func beamSearch(_ encoded: EncoderOutput, numBeams: Int,
-                           maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason) {
-        let ids = model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens)
+    public func beamSearch(_ encoded: EncoderOutput, numBeams: Int, maxNewTokens: Int,
+                           shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)? {
+        guard let ids = model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens,
+                                         stopping: .heuristic, shouldStop: shouldStop) else { return nil }
         return (ids, ids.last == Int32(model.config.eosTokenID) ? .eos : .length)
     }
     public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) throws -> [[Double]] {

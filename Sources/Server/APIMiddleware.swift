@@ -1,21 +1,24 @@
 // Outermost middleware: assigns the request id, maps every thrown error to the one JSON error shape,
-// writes one structured log line per request and records the HTTP metrics.
+// writes one structured log line per request and records the HTTP metrics (task label: loaded names only).
 import Engine
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import ServerAPI
 
 struct APIMiddleware: RouterMiddleware {
     typealias Context = AlbumRequestContext
     let metrics: ServerMetrics
+    let service: any InferenceService
     /// Route patterns by method (a `{param}` or `:param` segment matches any one segment), to answer 405 rather than
     /// 404 for a known path.
     let routes: [(method: HTTPRequest.Method, segments: [Substring])]
 
-    init(metrics: ServerMetrics, routes: [(HTTPRequest.Method, String)]) {
+    init(metrics: ServerMetrics, service: any InferenceService, routes: [(HTTPRequest.Method, String)]) {
         self.metrics = metrics
+        self.service = service
         self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
     }
 
@@ -64,7 +67,7 @@ struct APIMiddleware: RouterMiddleware {
         response.headers[.requestID] = id
         let duration = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"
-        let task = context.labels.task ?? ""
+        let task = await metricLabel(task: context.labels.task)
         metrics.record(route: route, task: task, status: response.status.code, errorCode: errorCode,
                        duration: duration)
         context.logger.info("request", metadata: [
@@ -73,6 +76,14 @@ struct APIMiddleware: RouterMiddleware {
             "duration_ms": "\(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
         ])
         return response
+    }
+
+    /// The `task` label of a request's metrics: a loaded task's name, `(mixed)` for a batch over several tasks, ""
+    /// for none, and `_unknown` for any other name, so clients cannot grow `/metrics` with names of their choosing.
+    func metricLabel(task: String?) async -> String {
+        guard let task else { return "" }
+        if task == ServerMetrics.mixedTasks { return task }
+        return await service.isServing(task: task) ? task : ServerMetrics.unknownTask
     }
 
     /// Accepts a client-supplied id of 1–128 visible ASCII characters; otherwise the server makes one.
@@ -98,6 +109,9 @@ struct APIMiddleware: RouterMiddleware {
             }
             return APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase,
                             headers: error.headers)
+        // A body that breaks HTTP/1.1 framing (e.g. a bad chunk size) is the client's mistake.
+        case is HTTPParserError:
+            return .badRequest("the request is not valid HTTP/1.1")
         // NIO's too-many-bytes error (body over a `collect(upTo:)` limit) conforms to this.
         case let error as HTTPResponseError where error.status == .contentTooLarge:
             return .tooLarge("request body is too large")

@@ -1,7 +1,8 @@
-// Builds the Hummingbird application (router, middleware, controllers) and the service group `album serve` runs, in
-// which SIGTERM first drains the engine (readiness fails, in-flight requests finish), then stops the HTTP server.
+// Builds the Hummingbird application (router, middleware, controllers, guarded HTTP/1.1 connections) and the service
+// group `album serve` runs, in which SIGTERM first drains the engine (readiness fails, in-flight requests finish), then stops the HTTP server.
 import Engine
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -21,7 +22,9 @@ public func buildRouter(service: any InferenceService, configuration: ServerConf
     let table = routes.routes.map { ($0.method, $0.path.description) }
 
     let router = Router(context: AlbumRequestContext.self)
-    router.add(middleware: APIMiddleware(metrics: metrics, routes: table))
+    router.add(middleware: APIMiddleware(metrics: metrics, service: service, routes: table))
+    router.add(middleware: AccessMiddleware(configuration: configuration))
+    router.add(middleware: RequestShapeMiddleware(configuration: configuration))
     InferenceController(service: service, configuration: configuration).addRoutes(to: router)
     TaskController(service: service, configuration: configuration).addRoutes(to: router)
     HealthController(service: service, metrics: metrics).addRoutes(to: router)
@@ -39,8 +42,12 @@ public func buildApplication(service: any InferenceService, configuration: Serve
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
     -> some ApplicationProtocol
 {
-    Application(
+    let connections = ConnectionCount()
+    return Application(
         router: buildRouter(service: service, configuration: configuration, metrics: metrics),
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(responder: responder, configuration: configuration, connections: connections)
+        },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "album"),
         services: services,
         onServerRunning: onServerRunning,

@@ -1,5 +1,6 @@
 // `POST /v1/generate`, `POST /v1/classify`, `POST /v1/batch`: decode, hand to the engine, encode.
-// Batch items run concurrently (so the scheduler can batch them) and fail independently.
+// Batch items run concurrently (so the scheduler can batch them) and fail independently. The deadline runs from the
+// request's arrival, for every item of a batch alike.
 import Engine
 import Foundation
 import Hummingbird
@@ -16,22 +17,25 @@ struct InferenceController {
     }
 
     @Sendable func generate(_ request: Request, context: AlbumRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
         let body = try await JSONBody.decode(GenerateRequest.self, from: request, limit: configuration.maxBodyBytes)
         context.labels.task = body.task
-        let job = WireMapping.job(body, timeout: configuration.requestTimeout)
+        let job = WireMapping.job(body, timeout: configuration.requestTimeout, arrival: arrival)
         let result = try await context.cancellingOnDisconnect { [service] in try await service.generate(job) }
         return JSONBody.response(WireMapping.response(result))
     }
 
     @Sendable func classify(_ request: Request, context: AlbumRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
         let body = try await JSONBody.decode(ClassifyRequest.self, from: request, limit: configuration.maxBodyBytes)
         context.labels.task = body.task
-        let job = WireMapping.job(body, timeout: configuration.requestTimeout)
+        let job = WireMapping.job(body, timeout: configuration.requestTimeout, arrival: arrival)
         let result = try await context.cancellingOnDisconnect { [service] in try await service.classify(job) }
         return JSONBody.response(WireMapping.response(result))
     }
 
     @Sendable func batch(_ request: Request, context: AlbumRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
         let body = try await JSONBody.decode(LenientBatch.self, from: request, limit: configuration.maxBodyBytes)
         guard !body.requests.isEmpty else { throw APIError.unprocessable("'requests' is empty") }
         guard body.requests.count <= configuration.maxBatchItems else {
@@ -39,12 +43,12 @@ struct InferenceController {
                            message: "batch has \(body.requests.count) items, more than the limit of \(configuration.maxBatchItems)")
         }
         let tasks = Set(body.requests.compactMap { try? $0.get().task })
-        context.labels.task = tasks.count == 1 ? tasks.first : "(mixed)"
+        context.labels.task = tasks.count == 1 ? tasks.first : ServerMetrics.mixedTasks
         let requestID = context.requestID
         let results = try await context.cancellingOnDisconnect { [self] in
             await withTaskGroup(of: (Int, BatchResult).self) { group in
                 for (index, item) in body.requests.enumerated() {
-                    group.addTask { (index, await run(item, requestID: requestID)) }
+                    group.addTask { (index, await run(item, requestID: requestID, arrival: arrival)) }
                 }
                 var results = [BatchResult?](repeating: nil, count: body.requests.count)
                 for await (index, result) in group { results[index] = result }
@@ -54,14 +58,15 @@ struct InferenceController {
         return JSONBody.response(BatchResponse(results: results))
     }
 
-    private func run(_ item: Result<BatchItem, DecodingError>, requestID: String) async -> BatchResult {
+    private func run(_ item: Result<BatchItem, DecodingError>, requestID: String,
+                     arrival: ContinuousClock.Instant) async -> BatchResult {
         do {
             switch try item.get() {
             case .generate(let r):
-                let result = try await service.generate(WireMapping.job(r, timeout: configuration.requestTimeout))
+                let result = try await service.generate(WireMapping.job(r, timeout: configuration.requestTimeout, arrival: arrival))
                 return BatchResult(status: 200, generate: WireMapping.response(result))
             case .classify(let r):
-                let result = try await service.classify(WireMapping.job(r, timeout: configuration.requestTimeout))
+                let result = try await service.classify(WireMapping.job(r, timeout: configuration.requestTimeout, arrival: arrival))
                 return BatchResult(status: 200, classify: WireMapping.response(result))
             }
         } catch {

@@ -1,4 +1,5 @@
-// JSON response helpers: one encoder configuration (sorted keys) for every body the server writes.
+// JSON helpers: one encoder configuration (sorted keys) for every body the server writes, and the one way request
+// bodies are read (size limit, nesting limit, client-facing decoding errors).
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,8 +13,11 @@ enum JSONBody {
     static func encode<T: Encodable>(_ value: T) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own Codable types cannot fail except for non-finite doubles, which the engine never returns.
-        let data = try! encoder.encode(value)
+        // Encoding our own Codable types fails only for a non-finite double, which the engine should never return;
+        // should one slip through, the client gets an error body rather than a crashed server.
+        guard let data = try? encoder.encode(value) else {
+            return ByteBuffer(string: #"{"error":{"code":"internal_error","message":"the response could not be encoded"}}"#)
+        }
         return ByteBuffer(bytes: data)
     }
 
@@ -33,12 +37,42 @@ enum JSONBody {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.tooLarge("request body is larger than \(limit) bytes")
+        } catch {
+            // The client's mistake (a malformed chunked encoding) or its going away mid-body: a 400 for the log and
+            // metrics; the connection is usually gone by then.
+            throw APIError.badRequest("the request body could not be read: it is not valid HTTP/1.1 framing or ended early")
+        }
+        guard nestingDepth(buffer.readableBytesView) <= maxNestingDepth else {
+            throw APIError.malformedJSON("body nests arrays or objects deeper than \(maxNestingDepth) levels")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw APIError.malformedJSON(describe(error))
         }
+    }
+
+    /// No request shape nests deeper than a few levels; deeper bodies are refused before the recursive decoder sees them.
+    static let maxNestingDepth = 32
+
+    /// The deepest nesting of `[` and `{` outside strings (a linear scan; malformed JSON is the decoder's business).
+    static func nestingDepth(_ bytes: some Collection<UInt8>) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// A short, client-facing description of a decoding failure.

@@ -15,6 +15,11 @@ public final class ServerMetrics: Sendable {
         .seconds(30),
     ]
 
+    /// The `task` label of requests naming a task that is not loaded.
+    public static let unknownTask = "_unknown"
+    /// The `task` label of a batch over several tasks.
+    public static let mixedTasks = "(mixed)"
+
     public init() {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)

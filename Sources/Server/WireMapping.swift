@@ -4,14 +4,19 @@ import Engine
 import ServerAPI
 
 enum WireMapping {
-    static func job(_ r: GenerateRequest, timeout: Duration) -> GenerateJob {
-        GenerateJob(task: r.task, input: TaskInput(text: r.input, fields: r.fields), maxNewTokens: r.maxNewTokens,
-                    numBeams: r.numBeams, returnAttention: r.returnAttention ?? false, timeout: timeout)
+    /// - Parameter arrival: when the HTTP request arrived; the time since counts against the timeout.
+    static func job(_ r: GenerateRequest, timeout: Duration, arrival: ContinuousClock.Instant) -> GenerateJob {
+        var job = GenerateJob(task: r.task, input: TaskInput(text: r.input, fields: r.fields), maxNewTokens: r.maxNewTokens,
+                              numBeams: r.numBeams, returnAttention: r.returnAttention ?? false, timeout: timeout)
+        job.elapsed = ContinuousClock.now - arrival
+        return job
     }
 
-    static func job(_ r: ClassifyRequest, timeout: Duration) -> ClassifyJob {
-        ClassifyJob(task: r.task, input: TaskInput(text: r.input, fields: r.fields), candidates: r.candidates,
-                    timeout: timeout)
+    static func job(_ r: ClassifyRequest, timeout: Duration, arrival: ContinuousClock.Instant) -> ClassifyJob {
+        var job = ClassifyJob(task: r.task, input: TaskInput(text: r.input, fields: r.fields), candidates: r.candidates,
+                              timeout: timeout)
+        job.elapsed = ContinuousClock.now - arrival
+        return job
     }
 
     static func response(_ g: GenerateResult) -> GenerateResponse {

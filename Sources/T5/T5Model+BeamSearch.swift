@@ -23,6 +23,14 @@ extension T5Model {
     /// Beam search with HF's three early-stopping modes.
     public func beamSearch(_ encoded: EncoderOutput, numBeams: Int, maxNewTokens: Int, lengthPenalty: Float = 1,
                            stopping: EarlyStopping) -> [Int32] {
+        beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens, lengthPenalty: lengthPenalty,
+                   stopping: stopping, shouldStop: { false }) ?? []
+    }
+
+    /// Beam search that asks `shouldStop` before every decoder step and returns nil as soon as it answers true
+    /// (the serving engine stops a request whose deadline passed or whose client went away).
+    public func beamSearch(_ encoded: EncoderOutput, numBeams: Int, maxNewTokens: Int, lengthPenalty: Float = 1,
+                           stopping: EarlyStopping, shouldStop: () -> Bool) -> [Int32]? {
         precondition(numBeams >= 1, "numBeams must be ≥ 1")
         guard maxNewTokens > 0 else { return [] }
         let vocab = config.vocabSize, beams = numBeams, eos = Int32(config.eosTokenID)
@@ -45,6 +53,7 @@ extension T5Model {
         let logProbs = Tensor(uninitialized: [beams, vocab])
 
         while true {
+            if shouldStop() { return nil }
             workspaces.with { ws in
                 let logits = stepLogits(states, workspace: ws)  // (K, V)
                 for k in 0..<beams {

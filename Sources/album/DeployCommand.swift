@@ -1,6 +1,7 @@
 // `album deploy --server URL --tasks-from DIR --task NAME`: uploads a trained task folder to a running Album server
 // with `PUT /v1/tasks/{name}` (multipart, one part per file; a hot swap when the name exists). `--with-album` first
-// uploads the album an SPE task names, from the same folder. Sub-folders (checkpoints, best) are not sent.
+// uploads the album an SPE task names, from the same folder. Sub-folders (checkpoints, best) are not sent. The admin
+// token (`--token` or ALBUM_ADMIN_TOKEN) goes in `Authorization: Bearer`.
 import ArgumentParser
 import Foundation
 import Prompts
@@ -13,6 +14,14 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Task folder name (also the name on the server unless --as is given).") var task: String
     @Option(name: .customLong("as"), help: "Name on the server.") var serverName: String?
     @Flag(name: .customLong("with-album"), help: "SPE: upload the album the task names first.") var withAlbum = false
+    @Option(name: .long, help: "The server's admin token (sent as Authorization: Bearer). Default: ALBUM_ADMIN_TOKEN.")
+    var token: String?
+
+    /// The token to send: the flag, else ALBUM_ADMIN_TOKEN, else none.
+    func resolvedToken(environment: [String: String]) -> String? {
+        guard let value = token ?? environment["ALBUM_ADMIN_TOKEN"], !value.isEmpty else { return nil }
+        return value
+    }
 
     func run() async throws {
         let folder = URL(fileURLWithPath: tasksFrom).appendingPathComponent(task)
@@ -33,7 +42,9 @@ struct DeployCommand: AsyncParsableCommand {
         guard !names.isEmpty else { throw CLIError("\(folder.path) holds no files") }
         let files = try names.map { (name: $0, data: try Data(contentsOf: folder.appendingPathComponent($0))) }
         let (body, contentType) = HTTPUpload.multipart(files)
-        let response = try HTTPUpload.send(server: server, method: "PUT", path: "/v1/tasks/\(name)", contentType: contentType, body: body)
+        let response = try HTTPUpload.send(server: server, method: "PUT", path: "/v1/tasks/\(name)", contentType: contentType,
+                                           bearerToken: resolvedToken(environment: ProcessInfo.processInfo.environment),
+                                           body: body)
         guard (200..<300).contains(response.status) else {
             throw CLIError("the server refused \(name) (HTTP \(response.status)): \(response.body)")
         }

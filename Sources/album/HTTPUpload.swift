@@ -27,7 +27,8 @@ enum HTTPUpload {
     }
 
     /// Sends one request to `server` (http://host[:port][/prefix]) and reads the whole response.
-    static func send(server: String, method: String, path: String, contentType: String?, body: Data) throws -> Response {
+    static func send(server: String, method: String, path: String, contentType: String?, bearerToken: String? = nil,
+                     body: Data) throws -> Response {
         guard let url = URL(string: server), url.scheme == "http", let host = url.host else {
             throw CLIError("--server must be an http:// URL, got \(server)")
         }
@@ -53,6 +54,12 @@ enum HTTPUpload {
         let prefix = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let bearerToken {
+            guard bearerToken.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw CLIError("the token must be visible ASCII characters without spaces")
+            }
+            head += "Authorization: Bearer \(bearerToken)\r\n"
+        }
         let request = Data((head + "\r\n").utf8) + body
         try request.withUnsafeBytes { raw throws in
             var sent = 0

@@ -18,7 +18,11 @@ struct ServeCommand: AsyncParsableCommand {
         Environment variables (used when the flag is absent): ALBUM_MODEL, ALBUM_TASKS, ALBUM_HOST, ALBUM_PORT,
         ALBUM_THREADS, ALBUM_MAX_BATCH_ROWS, ALBUM_MAX_BATCH_TOKENS, ALBUM_MAX_WAIT_MS, ALBUM_QUEUE_SIZE,
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
-        ALBUM_LOG_LEVEL.
+        ALBUM_LOG_LEVEL, ALBUM_MAX_CANDIDATES, ALBUM_MAX_CANDIDATE_TOKENS, ALBUM_HEADER_TIMEOUT_MS,
+        ALBUM_BODY_TIMEOUT_MS, ALBUM_IDLE_TIMEOUT_MS, ALBUM_MAX_CONNECTIONS, ALBUM_ADMIN_TOKEN, ALBUM_API_TOKEN,
+        ALBUM_READ_ONLY.
+        On an address other than loopback, task management (PUT/DELETE /v1/tasks) needs an admin token and is
+        refused without one; see docs/security.md.
         """)
 
     @OptionGroup var options: ServeOptions
@@ -39,10 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
             maxQueueSize: settings.queueSize, maxBatchRows: settings.maxBatchRows,
             maxBatchTokens: settings.maxBatchTokens, maxWait: .milliseconds(settings.maxWaitMs))
         let engineConfiguration = EngineConfiguration(
-            policy: policy, maxInputTokens: settings.maxInputTokens, overflow: overflowPolicy, defaultTimeout: timeout)
-        let serverConfiguration = ServerConfiguration(
+            policy: policy, maxInputTokens: settings.maxInputTokens, overflow: overflowPolicy,
+            maxCandidates: settings.maxCandidates, maxCandidateTokens: settings.maxCandidateTokens, defaultTimeout: timeout)
+        var serverConfiguration = ServerConfiguration(
             host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes,
             maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
+        serverConfiguration.headerTimeout = .milliseconds(settings.headerTimeoutMs)
+        serverConfiguration.bodyTimeout = .milliseconds(settings.bodyTimeoutMs)
+        serverConfiguration.idleTimeout = .milliseconds(settings.idleTimeoutMs)
+        serverConfiguration.maxConnections = settings.maxConnections
+        serverConfiguration.adminToken = settings.adminToken
+        serverConfiguration.apiToken = settings.apiToken
+        serverConfiguration.readOnly = settings.readOnly
         BLAS.threads = settings.threads
         let modelDir = settings.model, tasksDir = settings.tasks
 
@@ -55,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
             "model": "\(modelDir)", "tasks": "\(engine.registry.snapshot().taskNames)", "blas_core": "\(BLAS.coreName)",
             "blas_threads": "\(BLAS.threads)",
         ])
+        if let refusal = serverConfiguration.taskManagementRefusal {
+            logger.notice("task management disabled", metadata: ["reason": "\(refusal)"])
+        }
         // Started before the listener opens, so that no early request finds the engine not running.
         engine.start()
         let app = buildApplication(service: engine, configuration: serverConfiguration, metrics: metrics, logger: logger)

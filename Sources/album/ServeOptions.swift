@@ -35,6 +35,26 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Default: info.")
     var logLevel: String?
 
+    // Limits, connections and access (docs/security.md).
+    @Option(name: .customLong("max-candidates"), help: "Most candidates of one classification (422 beyond). Default: 64.")
+    var maxCandidates: Int?
+    @Option(name: .customLong("max-candidate-tokens"), help: "Most tokens of one candidate (422 beyond). Default: 64.")
+    var maxCandidateTokens: Int?
+    @Option(name: .customLong("header-timeout-ms"), help: "Time to send a request's header before the connection closes. Default: 10000.")
+    var headerTimeoutMs: Int?
+    @Option(name: .customLong("body-timeout-ms"), help: "Time to send a request's body before the connection closes. Default: 30000.")
+    var bodyTimeoutMs: Int?
+    @Option(name: .customLong("idle-timeout-ms"), help: "Idle keep-alive connections close after this. Default: 60000.")
+    var idleTimeoutMs: Int?
+    @Option(name: .customLong("max-connections"), help: "Open connections served at once; more get 503. Default: 512.")
+    var maxConnections: Int?
+    @Option(name: .customLong("admin-token"), help: "Bearer token for PUT/DELETE /v1/tasks (prefer ALBUM_ADMIN_TOKEN: flags show in ps).")
+    var adminToken: String?
+    @Option(name: .customLong("api-token"), help: "Bearer token for the /v1 routes (prefer ALBUM_API_TOKEN). Default: none (open).")
+    var apiToken: String?
+    @Flag(name: .customLong("read-only"), help: "Disable task management (PUT/DELETE /v1/tasks answer 403).")
+    var readOnly = false
+
     /// Every setting of `album serve`, resolved.
     struct Settings: Equatable {
         var model = "models/default"
@@ -52,6 +72,15 @@ struct ServeOptions: ParsableArguments {
         var maxInputTokens = 512
         var overflow = "reject"
         var logLevel = "info"
+        var maxCandidates = 64
+        var maxCandidateTokens = 64
+        var headerTimeoutMs = 10_000
+        var bodyTimeoutMs = 30_000
+        var idleTimeoutMs = 60_000
+        var maxConnections = 512
+        var adminToken: String?
+        var apiToken: String?
+        var readOnly = false
     }
 
     /// Flag, else environment variable, else default.
@@ -82,6 +111,34 @@ struct ServeOptions: ParsableArguments {
             maxBatchItems: try setting(maxBatchItems, "ALBUM_MAX_BATCH_ITEMS", d.maxBatchItems),
             maxInputTokens: try setting(maxInputTokens, "ALBUM_MAX_INPUT_TOKENS", d.maxInputTokens),
             overflow: try setting(overflow, "ALBUM_OVERFLOW", d.overflow),
-            logLevel: try setting(logLevel, "ALBUM_LOG_LEVEL", d.logLevel))
+            logLevel: try setting(logLevel, "ALBUM_LOG_LEVEL", d.logLevel),
+            maxCandidates: try setting(maxCandidates, "ALBUM_MAX_CANDIDATES", d.maxCandidates),
+            maxCandidateTokens: try setting(maxCandidateTokens, "ALBUM_MAX_CANDIDATE_TOKENS", d.maxCandidateTokens),
+            headerTimeoutMs: try setting(headerTimeoutMs, "ALBUM_HEADER_TIMEOUT_MS", d.headerTimeoutMs),
+            bodyTimeoutMs: try setting(bodyTimeoutMs, "ALBUM_BODY_TIMEOUT_MS", d.bodyTimeoutMs),
+            idleTimeoutMs: try setting(idleTimeoutMs, "ALBUM_IDLE_TIMEOUT_MS", d.idleTimeoutMs),
+            maxConnections: try setting(maxConnections, "ALBUM_MAX_CONNECTIONS", d.maxConnections),
+            adminToken: try Self.token(adminToken, "ALBUM_ADMIN_TOKEN", environment),
+            apiToken: try Self.token(apiToken, "ALBUM_API_TOKEN", environment),
+            readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment))
+    }
+
+    /// A token from the flag or the environment; an empty value means none. Tokens must be visible ASCII.
+    static func token(_ flag: String?, _ name: String, _ environment: [String: String]) throws -> String? {
+        guard let value = flag ?? environment[name], !value.isEmpty else { return nil }
+        guard value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ValidationError("\(name): a token must be visible ASCII characters without spaces")
+        }
+        return value
+    }
+
+    /// An ALBUM_* boolean variable: 1/true/yes or 0/false/no (absent: false).
+    static func flag(_ name: String, _ environment: [String: String]) throws -> Bool {
+        guard let raw = environment[name] else { return false }
+        switch raw.lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no", "": return false
+        default: throw ValidationError("\(name)=\(raw) is not a valid value")
+        }
     }
 }

@@ -37,3 +37,31 @@ struct DeployCommandTests {
         _ = try await server.waitForExit()
     }
 }
+
+/// `album deploy` sends the admin token (`--token`, else ALBUM_ADMIN_TOKEN) to a server that requires one.
+@Suite(.enabled(if: ServerProcess.serveIsBuilt, "album was built without the HTTP server (ALBUM_MODEL_ONLY=1)"))
+struct DeployTokenTests {
+    @Test func deploySendsTheAdminToken() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-deploy-token-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let tasks = root.appendingPathComponent("served")
+        try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks"), to: tasks)
+        let server = try ServerProcess(["serve", "--model", "models/default", "--tasks", tasks.path, "--host", "127.0.0.1",
+                                        "--port", "0"], environment: ["ALBUM_ADMIN_TOKEN": "s3cret-token"])
+        let port = try await server.port()
+        let source = "sentiment"
+        let deploy = ["deploy", "--server", "http://127.0.0.1:\(port)", "--tasks-from",
+                      CLIRunner.repositoryRoot.appendingPathComponent("models/tasks").path, "--task", source, "--as", "copy"]
+        let anonymous = try await CLIRunner.run(deploy, environment: ["ALBUM_ADMIN_TOKEN": nil])
+        #expect(anonymous.status != 0 && anonymous.stderr.contains("HTTP 401"), "\(anonymous.stderr)")
+        let wrong = try await CLIRunner.run(deploy + ["--token", "guess"], environment: ["ALBUM_ADMIN_TOKEN": nil])
+        #expect(wrong.status != 0 && wrong.stderr.contains("HTTP 401"), "\(wrong.stderr)")
+        let flagged = try await CLIRunner.run(deploy + ["--token", "s3cret-token"], environment: ["ALBUM_ADMIN_TOKEN": nil])
+        #expect(flagged.status == 0, "\(flagged.stderr)")
+        let fromEnvironment = try await CLIRunner.run(deploy, environment: ["ALBUM_ADMIN_TOKEN": "s3cret-token"])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.stdout.contains(#""version":"2""#), "\(fromEnvironment.stdout)")
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit()
+    }
+}

@@ -1,6 +1,7 @@
 // A model backend for server tests: the real fixture T5 (`T5Backend`) behind two switches. `hold()` stops the model
 // thread at the start of the next encoder pass until `release()`, so a request stays in flight for as long as a test
-// needs (a drain, a disconnect) without timing; `failEncoderPasses` makes encoder passes throw (HTTP 500).
+// needs (a drain, a disconnect) without timing; `failEncoderPasses` makes encoder passes throw (HTTP 500); `onStep`
+// runs a hook before every scoring chunk and beam step (tests advance a manual clock there).
 import Engine
 import Foundation
 import Kernels
@@ -17,6 +18,8 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
     private var holding = false
     private var isHeld = false
     private var failing = false
+    private var stepHook: (@Sendable () -> Void)?
+    private var stepCount = 0
 
     init(base: T5Backend) { self.base = base }
 
@@ -67,8 +70,31 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
     func decodeStep(_ sequences: [Sequence]) throws { try base.decodeStep(sequences) }
     func tokens(of sequence: Sequence) -> [Int32] { base.tokens(of: sequence) }
     func finishReason(of sequence: Sequence) -> FinishReason? { base.finishReason(of: sequence) }
-    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) throws -> (ids: [Int32], reason: FinishReason) {
-        try base.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens)
+    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int,
+                    shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)? {
+        try base.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens) {
+            if shouldStop() { return true }
+            countStep()
+            return false
+        }
     }
-    func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]] { try base.score(items) }
+    func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]] {
+        countStep()
+        return try base.score(items)
+    }
+
+    /// Runs `body` before every scoring chunk and every beam-search step from now on (a test advances its manual
+    /// clock there, so each step "takes" a fixed time without any sleep).
+    func onStep(_ body: @escaping @Sendable () -> Void) { condition.withLock { stepHook = body } }
+
+    /// Scoring chunks and beam-search steps run so far.
+    var steps: Int { condition.withLock { stepCount } }
+
+    private func countStep() {
+        let hook = condition.withLock { () -> (@Sendable () -> Void)? in
+            stepCount += 1
+            return stepHook
+        }
+        hook?()
+    }
 }

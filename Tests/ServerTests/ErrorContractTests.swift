@@ -134,6 +134,9 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
                   status: 422, code: "unsupported_value", message: .exact("unsupported value for 'candidates': is empty")),
         ErrorCase(method: .post, uri: "/v1/classify", body: #"{"task": "peft-pt", "input": "x", "candidates": ["a", "a"]}"#,
                   status: 422, code: "unsupported_value", message: .exact("unsupported value for 'candidates': has duplicates")),
+        ErrorCase(method: .post, uri: "/v1/classify", headers: [.contentType: "text/plain"], body: #"{"task": "peft-pt"}"#,
+                  status: 415, code: "unsupported_media_type",
+                  message: .exact("send the body as JSON with 'Content-Type: application/json'")),
         ErrorCase(method: .post, uri: "/v1/batch", body: #"{"requests": []}"#, status: 422, code: "unsupported_value",
                   message: .exact("'requests' is empty")),
     ]

@@ -266,7 +266,8 @@ func errorCode(_ response: TestResponse) throws -> String {
                 #expect(r.headers[.contentType]?.hasPrefix("text/plain") == true)
                 let text = String(buffer: r.body)
                 #expect(text.contains(#"album_http_requests_total{route="/v1/generate",task="echo",status="200"} 1"#))
-                #expect(text.contains(#"album_http_errors_total{route="/v1/generate",task="nope",code="unknown_task"} 1"#))
+                #expect(text.contains(#"album_http_errors_total{route="/v1/generate",task="_unknown",code="unknown_task"} 1"#),
+                        "an unknown name counts under one fixed label")
                 #expect(text.contains("album_http_request_duration_seconds_bucket"))
             }
         }
