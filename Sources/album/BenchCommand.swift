@@ -51,6 +51,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("train-steps"), help: "--train: timed steps per batch size (after one warm-up).")
     var trainSteps = 3
 
+    @Flag(name: .long, help: "Print one JSON object (every section's notes and table rows) instead of markdown.")
+    var json = false
+
     @Option(name: .long, help: "--train: dropout of the frozen model (Album's training default).")
     var dropout = 0.1
 
@@ -88,12 +91,19 @@ struct BenchCommand: AsyncParsableCommand {
                                    length: length,
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
                                    tokenizerMegabytes: tokenizerMegabytes)
-        print("# album bench\n")
         let sections: [any BenchSection] = train
             ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,
                                                    batchSizes: Self.parseBatchSizes(trainBatchSizes) ?? [8],
                                                    steps: trainSteps, dropout: dropout)]
             : BenchSections.all
+        if json {
+            let report = try sections.map { (title: $0.title, lines: try $0.run(context)) }
+            let data = try JSONSerialization.data(withJSONObject: BenchJSON.document(report),
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("# album bench\n")
         for section in sections {
             print("## \(section.title)\n")
             print(try section.run(context).joined(separator: "\n"))

@@ -55,6 +55,25 @@ import Testing
         }
     }
 
+    @Test func benchJSONHasEveryTableRow() async throws {
+        let result = try await CLIRunner.run(["bench", "--json", "--train", "--model", "models/default", "--length", "12",
+                                              "--prompt-length", "4", "--target-length", "2", "--train-batch-sizes", "1,2",
+                                              "--train-steps", "1"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sections = try #require(object?["sections"] as? [[String: Any]])
+        #expect(sections.map { $0["title"] as? String ?? "" }.first == "Machine" && sections.count == 2)
+        let notes = try #require(sections[0]["notes"] as? [String])
+        #expect(notes.contains { $0.hasPrefix("Model: models/default: d_model 64") }, "\(notes)")
+        let tables = try #require(sections[1]["tables"] as? [[String: Any]])
+        #expect(tables.count == 1)
+        let columns = try #require(tables[0]["columns"] as? [String])
+        #expect(columns == ["batch", "ms / step (median)", "ms / step (best)", "examples/s", "peak RSS (MiB)"])
+        let rows = try #require(tables[0]["rows"] as? [[String: Any]])
+        #expect(rows.map { $0["batch"] as? Double } == [1, 2])
+        #expect(rows.allSatisfy { ($0["examples/s"] as? Double ?? 0) > 0 }, "\(rows)")
+    }
+
     @Test func benchTrainRejectsAPromptAsLongAsTheLength() async throws {
         let result = try await CLIRunner.run(["bench", "--train", "--model", "models/default", "--length", "4",
                                               "--prompt-length", "4"])
