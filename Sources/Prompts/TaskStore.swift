@@ -22,6 +22,9 @@ struct TaskStore {
         let url: URL
     }
 
+    /// Highest revision number a directory entry may carry.
+    static let maxRevision = 999_999_999
+
     /// Names must be usable as directory names and URL path segments.
     static func validate(name: String) throws(PromptsError) {
         guard !name.isEmpty, name.count <= 100 else { throw .invalidName(name, reason: "must be 1 to 100 characters") }
@@ -47,7 +50,11 @@ struct TaskStore {
             var name = item
             var revision = 0
             if let at = item.lastIndex(of: "@") {
-                guard let rev = Int(item[item.index(after: at)...]), rev >= 1 else { invalid.append(item); continue }
+                // Bounded, so that the next revision number (rev + 1) cannot overflow.
+                guard let rev = Int(item[item.index(after: at)...]), (1...Self.maxRevision).contains(rev) else {
+                    invalid.append(item)
+                    continue
+                }
                 name = String(item[..<at])
                 revision = rev
             }
