@@ -9,20 +9,25 @@ extension HTTPField.Name {
 }
 
 enum JSONBody {
-    static func encode<T: Encodable>(_ value: T) -> ByteBuffer {
+    /// The JSON bytes of `value`, or nil when it holds a non-finite number (the only way our Codable types can fail
+    /// to encode; an artifact with extreme values can make the model produce one).
+    static func encode<T: Encodable>(_ value: T) -> ByteBuffer? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own Codable types cannot fail except for non-finite doubles, which the engine never returns.
-        let data = try! encoder.encode(value)
-        return ByteBuffer(bytes: data)
+        return (try? encoder.encode(value)).map { ByteBuffer(bytes: $0) }
     }
 
-    /// A JSON response with `status`.
+    /// A JSON response with `status`; a 500 `internal_error` body when `value` cannot be encoded.
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
                                        headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: encode(value)))
+        guard let body = encode(value) else {
+            let failure = ErrorBody(error: ErrorDetail(code: "internal_error", message: "the result held a non-finite number"))
+            return Response(status: .internalServerError, headers: headers,
+                            body: ResponseBody(byteBuffer: encode(failure) ?? ByteBuffer(string: "{}")))
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// Reads and decodes a JSON body of at most `limit` bytes.
@@ -33,6 +38,9 @@ enum JSONBody {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.tooLarge("request body is larger than \(limit) bytes")
+        } catch {
+            // A malformed chunked encoding or a client gone mid-body: the client's failure, never a 500.
+            throw APIError.badRequest("the request body could not be read completely")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))

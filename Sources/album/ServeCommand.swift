@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
         Environment variables (used when the flag is absent): ALBUM_MODEL, ALBUM_TASKS, ALBUM_HOST, ALBUM_PORT,
         ALBUM_THREADS, ALBUM_MAX_BATCH_ROWS, ALBUM_MAX_BATCH_TOKENS, ALBUM_MAX_WAIT_MS, ALBUM_QUEUE_SIZE,
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
-        ALBUM_LOG_LEVEL.
+        ALBUM_LOG_LEVEL, ALBUM_MAX_PROMPT_LENGTH, ALBUM_MAX_UPLOAD_BYTES.
         """)
 
     @OptionGroup var options: ServeOptions
@@ -42,15 +42,21 @@ struct ServeCommand: AsyncParsableCommand {
             policy: policy, maxInputTokens: settings.maxInputTokens, overflow: overflowPolicy, defaultTimeout: timeout)
         let serverConfiguration = ServerConfiguration(
             host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes,
-            maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
+            maxUploadBytes: settings.maxUploadBytes, maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
+        guard settings.maxPromptLength > 0, settings.maxUploadBytes > 0 else {
+            throw ValidationError("max-prompt-length and max-upload-bytes must be positive")
+        }
         BLAS.threads = settings.threads
         let modelDir = settings.model, tasksDir = settings.tasks
 
         let metrics = ServerMetrics()
         let engine = try EngineLoader.load(
             modelDirectory: URL(fileURLWithPath: modelDir), tasksDirectory: URL(fileURLWithPath: tasksDir),
-            configuration: engineConfiguration, metricsFactory: metrics.factory, logger: logger)
-        for issue in await engine.registry.issues { logger.warning("task skipped", metadata: ["issue": "\(issue)"]) }
+            configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength,
+            metricsFactory: metrics.factory, logger: logger)
+        for issue in await engine.registry.issues {
+            logger.warning("task skipped", metadata: ["task": "\(issue.entry)", "error": "\(issue.error)"])
+        }
         logger.info("model loaded", metadata: [
             "model": "\(modelDir)", "tasks": "\(engine.registry.snapshot().taskNames)", "blas_core": "\(BLAS.coreName)",
             "blas_threads": "\(BLAS.threads)",

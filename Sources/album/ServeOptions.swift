@@ -34,6 +34,11 @@ struct ServeOptions: ParsableArguments {
     var overflow: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Default: info.")
     var logLevel: String?
+    // Artifact and upload limits.
+    @Option(name: .customLong("max-prompt-length"), help: "Most prompt rows a task may hold (422 beyond). Default: 1024.")
+    var maxPromptLength: Int?
+    @Option(name: .customLong("max-upload-bytes"), help: "Largest task upload, all files together (413 beyond). Default: 67108864.")
+    var maxUploadBytes: Int?
 
     /// Every setting of `album serve`, resolved.
     struct Settings: Equatable {
@@ -52,6 +57,8 @@ struct ServeOptions: ParsableArguments {
         var maxInputTokens = 512
         var overflow = "reject"
         var logLevel = "info"
+        var maxPromptLength = 1024
+        var maxUploadBytes = 64 << 20
     }
 
     /// Flag, else environment variable, else default.
@@ -82,6 +89,8 @@ struct ServeOptions: ParsableArguments {
             maxBatchItems: try setting(maxBatchItems, "ALBUM_MAX_BATCH_ITEMS", d.maxBatchItems),
             maxInputTokens: try setting(maxInputTokens, "ALBUM_MAX_INPUT_TOKENS", d.maxInputTokens),
             overflow: try setting(overflow, "ALBUM_OVERFLOW", d.overflow),
-            logLevel: try setting(logLevel, "ALBUM_LOG_LEVEL", d.logLevel))
+            logLevel: try setting(logLevel, "ALBUM_LOG_LEVEL", d.logLevel),
+            maxPromptLength: try setting(maxPromptLength, "ALBUM_MAX_PROMPT_LENGTH", d.maxPromptLength),
+            maxUploadBytes: try setting(maxUploadBytes, "ALBUM_MAX_UPLOAD_BYTES", d.maxUploadBytes))
     }
 }
