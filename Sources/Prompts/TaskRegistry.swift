@@ -135,7 +135,7 @@ public actor TaskRegistry {
         defer { try? store.files.removeItem(staging.path) }
         do throws(PromptsError) {
             for (file, data) in files {
-                try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file), using: store.files)
+                try store.writeScratch(data, to: staging.appendingPathComponent(file))
             }
             return try put(name: name, from: staging)
         } catch {
@@ -146,6 +146,11 @@ public actor TaskRegistry {
     /// Removes task or album `name` from the directory and from new snapshots (running batches keep theirs).
     /// - Throws: `.unknownTask`, or `.albumInUse` while SPE tasks depend on the album.
     public func remove(name: String) throws(PromptsError) {
+        // Errors reach clients: they name the tasks directory as "tasks", never by its path on this machine.
+        do { try removeFromDirectory(name: name) } catch { throw error.replacingPathPrefix(directory.path, with: "tasks") }
+    }
+
+    private func removeFromDirectory(name: String) throws(PromptsError) {
         let current = snapshot()
         guard current.tasks[name] != nil || current.albums[name] != nil else { throw .unknownTask(name) }
         let dependents = dependents(of: name, in: current)

@@ -65,6 +65,25 @@ struct TaskStore {
         return (entries, invalid)
     }
 
+    /// Writes `data` to the scratch file `url` without fsync: an upload's staging copy is read back at once and then
+    /// deleted, and scratch is emptied at start-up, so only the revision `write` makes has to be durable.
+    func writeScratch(_ data: Data, to url: URL) throws(PromptsError) {
+        let fd = files.open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
+        var written = 0
+        while written < data.count {
+            let count = data.withUnsafeBytes { files.write(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
+            guard count > 0 else {
+                let reason = String(cString: strerror(errno))
+                _ = files.close(fd)
+                throw .writeFailed(path: url.path, reason: reason)
+            }
+            written += count
+        }
+        // A failed close can mean a failed write (NFS, quotas): the copy would not be the upload.
+        guard files.close(fd) == 0 else { throw .writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
+    }
+
     /// Empties the scratch directory (left-overs of interrupted uploads and removals).
     func cleanScratch() {
         try? files.removeItem(scratch.path)

@@ -1,4 +1,4 @@
-// Bounded randomized fuzzing of task uploads (fixed seed, at most `maxInputs` inputs or `budget` of wall time):
+// Bounded randomized fuzzing of task uploads (fixed seed, a fixed number of inputs, so every run tries the same ones):
 // valid fixture artifacts (safetensors, .npy, PEFT adapter_config.json, task.json) are mutated with bit flips,
 // truncations, size fields set to zero, huge or negative values, and random JSON values, then uploaded through the
 // router and registry as the server receives them. Every upload must end in success or a 4xx, never a trap; a task
@@ -130,8 +130,8 @@ enum ArtifactMutator {
 
 @Suite struct ArtifactFuzzTests {
     static let seed: UInt64 = 0xA1B0_2026
-    static let maxInputs = 1500
-    static let budget: Duration = .seconds(12)
+    /// 3-8 s on the 2-core development machine when run alone, about 15 s within the whole parallel suite.
+    static let inputCount = 1200
     static let server = ServerConfiguration(port: 0, maxBodyBytes: 4096, maxUploadBytes: 1 << 20, maxBatchItems: 3)
 
     @Test func mutatedArtifactsNeverTrapTheServer() async throws {
@@ -151,7 +151,7 @@ enum ArtifactMutator {
             var outcomes: [Int: Int] = [:]
             var requestOutcomes: [Int: Int] = [:]
             var inputs = 0
-            while inputs < Self.maxInputs && ContinuousClock.now - start < Self.budget {
+            while inputs < Self.inputCount {
                 let seed = seeds.randomElement(using: &random)!
                 var files = seed.files
                 let victim = Int.random(in: 0..<files.count, using: &random)
@@ -195,7 +195,7 @@ enum ArtifactMutator {
         let elapsed = ContinuousClock.now - start
         print("artifact fuzz: \(inputs) inputs in \(elapsed), upload statuses \(outcomes.sorted { $0.key < $1.key }), "
               + "requests on installed mutants \(requestOutcomes.sorted { $0.key < $1.key }), start-up issues \(registry.issues.count)")
-        #expect(inputs >= 50, "the budget allows a meaningful number of inputs")
+        #expect(inputs == Self.inputCount)
         await fixture.engine.shutdown()
     }
 }

@@ -58,4 +58,20 @@ import Testing
         #expect(elapsed < .seconds(1), "1 MiB scanned for a 16 KiB needle in \(elapsed)")
         print("KMP: 1 MiB of dashes, 16 KiB needle: \(elapsed)")
     }
+
+    /// The parser on a megabyte of near-misses of a 70-character delimiter: one pass.
+    @Test func aMegabyteOfNearMissesIsParsedInOnePass() throws {
+        let boundary = String(repeating: "-", count: 70)
+        let nearMiss = "\r\n--" + String(boundary.dropLast()) + "x"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n".utf8)
+        for _ in 0..<((1 << 20) / nearMiss.utf8.count) { body += Array(nearMiss.utf8) }
+        let closed = body + Array("\r\n--\(boundary)--\r\n".utf8)
+        let start = ContinuousClock.now
+        #expect(throws: (any Error).self) { try MultipartForm.files(in: body, boundary: boundary) }
+        let files = try MultipartForm.files(in: closed, boundary: boundary)
+        let elapsed = ContinuousClock.now - start
+        #expect(files["a"]?.count == ((1 << 20) / nearMiss.utf8.count) * nearMiss.utf8.count)
+        #expect(elapsed < .seconds(2), "two 1 MiB bodies parsed in \(elapsed)")
+        print("multipart parser: two 1 MiB bodies of near-misses, 70-character boundary: \(elapsed)")
+    }
 }
