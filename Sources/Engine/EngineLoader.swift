@@ -9,16 +9,21 @@ import Tokenization
 
 public enum EngineLoader {
     /// Loads the model, tokenizer and tasks.
-    /// - Parameter codec: text ↔ ids; `nil` loads the tokenizer of `modelDirectory`.
+    /// - Parameters:
+    ///   - codec: text ↔ ids; `nil` loads the tokenizer of `modelDirectory`.
+    ///   - maxPromptLength: most prompt rows an artifact may hold; its manifest limits are bounded by `configuration`.
     /// - Throws: the T5, Tokenization or Prompts error naming the file that failed.
     public static func load(modelDirectory: URL, tasksDirectory: URL, codec: (any TextCodec)? = nil,
                             configuration: EngineConfiguration = EngineConfiguration(),
+                            maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength,
                             metricsFactory: any MetricsFactory = MetricsSystem.factory,
                             logger: Logger = Logger(label: "album.engine")) throws -> Engine<T5Backend> {
         let backend = try T5Backend(directory: modelDirectory)
         let codec = try codec ?? TokenizerCodec(tokenizer: try Tokenizer.load(directory: modelDirectory))
         let info = try BaseModelInfo(checkpoint: modelDirectory)
-        let registry = try TaskRegistry(directory: tasksDirectory, model: info)
+        let limits = ArtifactLimits(maxPromptLength: maxPromptLength, maxInputTokens: configuration.maxInputTokens,
+                                    maxNewTokens: configuration.maxNewTokensLimit)
+        let registry = try TaskRegistry(directory: tasksDirectory, model: info, limits: limits)
         return Engine(backend: backend, codec: codec, registry: registry,
                       configuration: configuration, metricsFactory: metricsFactory, logger: logger)
     }

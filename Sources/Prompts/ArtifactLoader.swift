@@ -33,26 +33,62 @@ public enum ArtifactLoader {
             }
             return try TaskManifest.decode(data, path: manifestURL.path)
         }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return try importManifest(fileNames: names, path: directory.path)
+    }
+
+    /// The manifest of an uploaded artifact (file name → contents), as `manifest(of:)` reads it from a folder.
+    /// Errors name the files as "`label`/<file>".
+    public static func manifest(ofFiles files: [String: Data], label: String) throws(PromptsError) -> TaskManifest {
+        if let data = files[TaskManifest.fileName] {
+            return try TaskManifest.decode(data, path: "\(label)/\(TaskManifest.fileName)")
+        }
+        return try importManifest(fileNames: Array(files.keys), path: label)
+    }
+
+    /// The manifest synthesised for an import folder without `task.json`.
+    private static func importManifest(fileNames: [String], path: String) throws(PromptsError) -> TaskManifest {
         var manifest = TaskManifest(kind: .staticPrompt)
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(PEFTAdapterConfig.fileName).path) {
+        let npy = fileNames.filter { $0.hasSuffix(".npy") }.sorted()
+        if fileNames.contains(PEFTAdapterConfig.fileName) {
             manifest.promptFormat = .peft
-        } else if let npy = try? npyFiles(in: directory), npy.count == 1 {
+        } else if npy.count == 1 {
             manifest.promptFormat = .t5x
             manifest.promptFile = npy[0]
         } else {
-            throw .unrecognisedArtifact(path: directory.path, reason: "no task.json, no PEFT adapter_config.json and not exactly one .npy file")
+            throw .unrecognisedArtifact(path: path, reason: "no task.json, no PEFT adapter_config.json and not exactly one .npy file")
         }
         return manifest
+    }
+
+    /// The only file names an artifact with `manifest` is made of (an upload holding anything else is refused).
+    /// - Parameter fileNames: the files at hand, for a T5X import that names no `promptFile` (the first `.npy`).
+    public static func fileNames(of manifest: TaskManifest, among fileNames: [String]) -> Set<String> {
+        switch manifest.kind {
+        case .album: return [TaskManifest.fileName, albumFile]
+        case .spe: return [TaskManifest.fileName, speFile]
+        case .staticPrompt:
+            switch manifest.promptFormat ?? .album {
+            case .album: return [TaskManifest.fileName, staticPromptFile]
+            case .peft: return [TaskManifest.fileName, PEFTAdapterConfig.fileName, PEFTAdapterConfig.weightsName]
+            case .t5x:
+                let npy = manifest.promptFile ?? fileNames.filter { $0.hasSuffix(".npy") }.sorted().first
+                return Set([TaskManifest.fileName] + (npy.map { [$0] } ?? []))
+            }
+        }
     }
 
     /// Loads the artifact in `directory` as `name` at registry revision `version`.
     /// - Parameters:
     ///   - albums: loaded albums by name (SPE tasks resolve theirs here).
+    ///   - limits: what the artifact may declare and hold (prompt rows, decoding and input limits).
     /// - Throws: `PromptsError` naming the file and the problem.
     public static func load(directory: URL, name: String, version: Int, model: BaseModelInfo,
-                            albums: [String: PromptAlbum]) throws(PromptsError) -> LoadedArtifact {
+                            albums: [String: PromptAlbum],
+                            limits: ArtifactLimits = ArtifactLimits()) throws(PromptsError) -> LoadedArtifact {
         let manifest = try manifest(of: directory)
         let manifestPath = directory.appendingPathComponent(TaskManifest.fileName).path
+        try limits.check(manifest, path: manifestPath)
         var warnings: [String] = []
         if let base = manifest.baseModel {
             if let d = base.dModel, d != model.dModel { throw .dModelMismatch(path: manifestPath, expected: model.dModel, got: d) }
@@ -76,10 +112,11 @@ public enum ArtifactLoader {
             var file = try StrictTensorFile(url: url)
             guard let shape = file.shape(of: "prompts"), shape.count == 3 else { throw .missingTensor(path: url.path, tensor: "prompts") }
             if shape[2] != d { throw .dModelMismatch(path: url.path, expected: d, got: shape[2]) }
-            let prompts = try file.take("prompts", shape: [nil, manifest.promptLength, d])  // (M, l, d)
+            try limits.checkPromptLength(shape[1], path: url.path, tensor: "prompts")
+            let prompts = try file.take("prompts", shape: [nil, manifest.promptLength, d])  // (M, l, d), no zero dimension
             try file.assertAllTaken()
+            guard let settings = manifest.album else { throw .badManifest(path: manifestPath, reason: "kind 'album' needs an 'album' section") }
             let album = PromptAlbum(name: name, version: version, manifest: manifest, prompts: prompts)
-            let settings = manifest.album!
             if album.hash != settings.hash {
                 throw .albumHashMismatch(path: url.path, album: name, expected: settings.hash, got: album.hash)
             }
@@ -95,8 +132,9 @@ public enum ArtifactLoader {
             case .album:
                 let url = directory.appendingPathComponent(staticPromptFile)
                 var file = try StrictTensorFile(url: url)
-                if let shape = file.shape(of: "prompt"), shape.count == 2, shape[1] != d {
-                    throw .dModelMismatch(path: url.path, expected: d, got: shape[1])
+                if let shape = file.shape(of: "prompt"), shape.count == 2 {
+                    if shape[1] != d { throw .dModelMismatch(path: url.path, expected: d, got: shape[1]) }
+                    try limits.checkPromptLength(shape[0], path: url.path, tensor: "prompt")
                 }
                 prompt = try file.take("prompt", shape: [manifest.promptLength, d])
                 try file.assertAllTaken()
@@ -111,16 +149,23 @@ public enum ArtifactLoader {
                         ? "only the pickled adapter_model.bin is present; re-save the adapter with safe_serialization=True"
                         : "file is missing")
                 }
-                prompt = try config.encoderPrompt(weights: weights, dModel: d, taskId: manifest.peftTaskId, warnings: &warnings)
+                prompt = try config.encoderPrompt(weights: weights, dModel: d, taskId: manifest.peftTaskId, limits: limits,
+                                                  warnings: &warnings)
                 source = "peft:" + config.peftType.rawValue
             case .t5x:
                 guard let fileName = manifest.promptFile ?? (try? npyFiles(in: directory))?.first else {
                     throw .badManifest(path: manifestPath, reason: "promptFormat 't5x' needs promptFile")
                 }
+                // A plain name (TaskManifest.decode checks promptFile), so the file is inside `directory`.
+                guard TaskManifest.isPlainFileName(fileName) else {
+                    throw .badManifest(path: manifestPath, reason: "promptFile must be the name of a file in the task's own folder")
+                }
                 let url = directory.appendingPathComponent(fileName)
                 prompt = try NumpyArray.read(url)
                 guard prompt.rank == 2 else { throw .shapeMismatch(path: url.path, tensor: fileName, expected: [manifest.promptLength ?? -1, d], got: prompt.shape) }
                 if prompt.shape[1] != d { throw .dModelMismatch(path: url.path, expected: d, got: prompt.shape[1]) }
+                if prompt.shape[0] == 0 { throw .badTensor(path: url.path, tensor: fileName, reason: "zero-sized dimension in shape \(prompt.shape)") }
+                try limits.checkPromptLength(prompt.shape[0], path: url.path, tensor: fileName)
                 try StrictTensorFile.checkFinite(prompt, path: url.path, name: fileName)
                 source = "t5x"
             }
@@ -129,7 +174,7 @@ public enum ArtifactLoader {
                                     template: template, prompt: .fixed(prompt), warnings: warnings))
 
         case .spe:
-            let settings = manifest.spe!
+            guard let settings = manifest.spe else { throw .badManifest(path: manifestPath, reason: "kind 'spe' needs an 'spe' section") }
             guard let album = albums[settings.album] else { throw .missingAlbum(task: name, album: settings.album) }
             if album.hash != settings.albumHash {
                 throw .albumHashMismatch(path: manifestPath, album: settings.album, expected: settings.albumHash, got: album.hash)
@@ -152,12 +197,21 @@ public enum ArtifactLoader {
             if pooling == .maxWithPad && manifest.maxInputTokens == nil {
                 throw .badManifest(path: manifestPath, reason: "spe.pooling 'max-with-pad' needs maxInputTokens")
             }
+            // Checked after the conversion to Float: 1e-300 is positive as a Double but 0 as a Float.
+            let temperature = Float(settings.temperature ?? Double(d) * M_E)
+            let epsilon = Float(settings.layerNormEpsilon ?? 1e-5)
+            guard temperature.isNormal && temperature > 0 else {
+                throw .badManifest(path: manifestPath, reason: "spe.temperature \(settings.temperature ?? 0) is not a positive normal 32-bit float")
+            }
+            guard epsilon.isNormal && epsilon > 0 else {
+                throw .badManifest(path: manifestPath, reason: "spe.layerNormEpsilon \(settings.layerNormEpsilon ?? 0) is not a positive normal 32-bit float")
+            }
             let module = SPEModule(
-                taskPrompt: taskPrompt, down: down, up: up, gamma: gamma, beta: beta,
-                temperature: Float(settings.temperature ?? Double(d) * M_E),
-                layerNormEpsilon: Float(settings.layerNormEpsilon ?? 1e-5), pooling: pooling,
+                taskPrompt: taskPrompt, down: down, up: up, gamma: gamma, beta: beta, temperature: temperature,
+                layerNormEpsilon: epsilon, pooling: pooling,
                 includeTaskInAttention: settings.includeTaskInAttention ?? false, album: album,
                 padEmbedding: model.padEmbedding, maxInputTokens: manifest.maxInputTokens)
+            if let problem = module.scoreRangeProblem() { throw .badManifest(path: manifestPath, reason: problem) }
             return .task(LoadedTask(name: name, version: version, kind: .spe, source: "spe", manifest: manifest,
                                     template: template, prompt: .spe(module), warnings: warnings))
         }

@@ -2,15 +2,19 @@
 // the format T5X / the prompt-tuning repository uses for released prompts (spec §3, e.g. `sst2.npy` (100, 768)).
 import Foundation
 import Kernels
+import SafeTensors
 
 public enum NumpyArray {
     /// Parses the `.npy` file at `url` into a Float32 tensor.
     /// - Throws: `PromptsError.unreadable` for a bad magic, header, dtype, Fortran order or size.
     public static func read(_ url: URL) throws(PromptsError) -> Tensor {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: error.localizedDescription) }
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw .unreadable(path: url.path, reason: error.localizedDescription)
+        }
         func fail(_ reason: String) -> PromptsError { .unreadable(path: url.path, reason: "not a supported .npy file: \(reason)") }
-        let bytes = [UInt8](data)
+        // Only the preamble and header are copied; the data section is read in place.
+        let bytes = [UInt8](data.prefix(12 + 65_535))
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else { throw fail("bad magic") }
         let major = bytes[6]
         let headerLength: Int
@@ -20,6 +24,8 @@ public enum NumpyArray {
         case 2, 3:
             guard bytes.count >= 12 else { throw fail("truncated header") }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            // NumPy writes headers of a few hundred bytes; a longer one is not a prompt file.
+            guard headerLength <= 65_535 else { throw fail("header of \(headerLength) bytes") }
             headerStart = 12
         default: throw fail("format version \(major)")
         }
@@ -39,10 +45,13 @@ public enum NumpyArray {
             guard let dim = Int(part.trimmingCharacters(in: .whitespaces)), dim >= 0 else { throw fail("bad shape \(shapeText)") }
             return dim
         }
-        let count = shape.reduce(1, *)
+        // Checked: a shape such as (2^62, 4) overflows Int and is reported, not trapped on.
+        guard let count = CheckedSize.elementCount(shape), let expected = CheckedSize.byteCount(shape, elementSize: elementSize) else {
+            throw fail("shape \(shape) is too large")
+        }
         let start = headerStart + headerLength
-        guard bytes.count - start == count * elementSize else {
-            throw fail("\(bytes.count - start) data bytes for shape \(shape) (expected \(count * elementSize))")
+        guard data.count - start == expected else {
+            throw fail("\(data.count - start) data bytes for shape \(shape) (expected \(expected))")
         }
         let tensor = Tensor(uninitialized: shape)
         data.withUnsafeBytes { raw in

@@ -4,6 +4,7 @@
 // precomputed for one task t: P_t = prompt_embeddings ⊙ (prefix_task_cols[t] @ prefix_task_rows[t]), rows [0, l).
 import Foundation
 import Kernels
+import SafeTensors
 
 /// A parsed PEFT `adapter_config.json` (the keys Album needs; PEFT itself ignores unknown keys, and so do we).
 public struct PEFTAdapterConfig: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
         }
         func int(_ key: String) throws(PromptsError) -> Int? {
             guard let value = object[key], !(value is NSNull) else { return nil }
-            guard let number = value as? NSNumber, let exact = Int(exactly: number.doubleValue), exact > 0 else {
+            guard let exact = CheckedSize.exactInteger(value), exact > 0 else {
                 throw .badManifest(path: path, reason: "'\(key)' must be a positive integer")
             }
             return exact
@@ -48,6 +49,10 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
         numTransformerSubmodules = try int("num_transformer_submodules") ?? (taskType == "SEQ_2_SEQ_LM" ? 2 : 1)
         baseModelNameOrPath = object["base_model_name_or_path"] as? String
         numTasks = try int("num_tasks")
+        // PEFT stores one copy of the prompt per transformer submodule: 1 (encoder) or 2 (encoder and decoder).
+        guard numTransformerSubmodules <= 2 else {
+            throw .badManifest(path: path, reason: "'num_transformer_submodules' must be 1 or 2, got \(numTransformerSubmodules)")
+        }
         guard taskType == nil || taskType == "SEQ_2_SEQ_LM" else {
             throw .badManifest(path: path, reason: "task_type '\(taskType!)' is not a seq2seq adapter (expected SEQ_2_SEQ_LM)")
         }
@@ -55,10 +60,13 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
 
     /// Reads the adapter's encoder prompt (l, d) from `weights`, for MPT task `taskId`.
     /// - Throws: shape, finiteness and unused-tensor errors naming the file.
-    func encoderPrompt(weights url: URL, dModel: Int, taskId: Int?, warnings: inout [String]) throws(PromptsError) -> Tensor {
-        var file = try StrictTensorFile(url: url)
+    func encoderPrompt(weights url: URL, dModel: Int, taskId: Int?, limits: ArtifactLimits,
+                       warnings: inout [String]) throws(PromptsError) -> Tensor {
         let l = numVirtualTokens
-        let total = l * numTransformerSubmodules  // L_tot rows stored
+        // Bounded before any size is derived from it (num_virtual_tokens = 2^62 must not overflow below).
+        try limits.checkPromptLength(l, path: url.path, tensor: "prompt_embeddings")
+        var file = try StrictTensorFile(url: url)
+        let total = l * numTransformerSubmodules  // L_tot rows stored; ≤ 2 · maxPromptLength
         if let tokenDim, tokenDim != dModel { throw .dModelMismatch(path: url.path, expected: dModel, got: tokenDim) }
         let embeddings = try file.take("prompt_embeddings", shape: [total, dModel])  // (L_tot, d)
         let prompt = Tensor(uninitialized: [l, dModel])  // (l, d)

@@ -13,6 +13,7 @@ extension PromptsError {
         case .unusedTensors(let path, let tensors): return .unusedTensors(path: fix(path), tensors: tensors)
         case .shapeMismatch(let path, let tensor, let expected, let got):
             return .shapeMismatch(path: fix(path), tensor: tensor, expected: expected, got: got)
+        case .badTensor(let path, let tensor, let reason): return .badTensor(path: fix(path), tensor: tensor, reason: reason)
         case .nonFinite(let path, let tensor, let index): return .nonFinite(path: fix(path), tensor: tensor, index: index)
         case .dModelMismatch(let path, let expected, let got): return .dModelMismatch(path: fix(path), expected: expected, got: got)
         case .fingerprintMismatch(let path, let expected, let got):

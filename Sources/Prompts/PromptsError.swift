@@ -14,6 +14,8 @@ public enum PromptsError: Error, CustomStringConvertible, Equatable {
     case unusedTensors(path: String, tensors: [String])
     /// A tensor has the wrong shape.
     case shapeMismatch(path: String, tensor: String, expected: [Int], got: [Int])
+    /// A tensor is unusable for another reason: a zero-sized dimension, more prompt rows than the server allows.
+    case badTensor(path: String, tensor: String, reason: String)
     /// A tensor holds NaN or infinity (first offending flat index).
     case nonFinite(path: String, tensor: String, index: Int)
     /// The artifact was made for a model of another width.
@@ -47,6 +49,7 @@ public enum PromptsError: Error, CustomStringConvertible, Equatable {
         case .unusedTensors(let path, let tensors): "\(path): unexpected tensors \(tensors) (nothing would use them)"
         case .shapeMismatch(let path, let tensor, let expected, let got):
             "\(path): tensor '\(tensor)' has shape \(got), expected \(expected)"
+        case .badTensor(let path, let tensor, let reason): "\(path): tensor '\(tensor)': \(reason)"
         case .nonFinite(let path, let tensor, let index): "\(path): tensor '\(tensor)' has a non-finite value at flat index \(index)"
         case .dModelMismatch(let path, let expected, let got):
             "\(path): artifact width d_model=\(got) does not match the loaded model's d_model=\(expected)"

@@ -24,6 +24,8 @@ struct StrictTensorFile {
         guard matches else {
             throw .shapeMismatch(path: path, tensor: name, expected: zip(expected.indices, expected).map { $1 ?? info.shape[safe: $0] ?? -1 }, got: info.shape)
         }
+        // A zero-sized dimension is no prompt at all (and would reach max-pools over zero rows).
+        if info.shape.contains(0) { throw .badTensor(path: path, tensor: name, reason: "zero-sized dimension in shape \(info.shape)") }
         let tensor = Tensor(uninitialized: info.shape)
         do { try file.read(name, into: tensor.data) } catch { throw .unreadable(path: path, reason: error.description) }
         try Self.checkFinite(tensor, path: path, name: name)

@@ -2,6 +2,7 @@
 // Plain Codable, camelCase keys. Unknown keys are rejected so that a typo ("lables") fails loudly instead of being
 // silently ignored.
 import Foundation
+import SafeTensors
 
 /// What an artifact directory holds.
 public enum TaskKind: String, Codable, Sendable {
@@ -165,13 +166,20 @@ public struct TaskManifest: Codable, Sendable, Equatable {
            let unknown = training.keys.filter({ !TrainingMetadata.keys.contains($0) }).sorted().first {
             throw .badManifest(path: path, reason: "unknown key 'training.\(unknown)'")
         }
+        // Integer keys given 8.5, 1e30 or 2^64 are named here: the decoder would only say "not valid JSON".
+        for keyPath in integerKeyPaths {
+            for (key, value) in values(at: keyPath, in: dictionary) where value is NSNumber && CheckedSize.exactInteger(value) == nil {
+                throw .badManifest(path: path, reason: "'\(key)' must be an integer within range, got \(value)")
+            }
+        }
         let manifest: TaskManifest
         do { manifest = try JSONDecoder().decode(TaskManifest.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
             throw .badManifest(path: path, reason: "missing key '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw .badManifest(path: path, reason: "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
         } catch let DecodingError.dataCorrupted(context) {
-            throw .badManifest(path: path, reason: "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw .badManifest(path: path, reason: "bad value at '\(key)': \(context.debugDescription)")
         } catch {
             throw .badManifest(path: path, reason: "\(error)")
         }
@@ -191,9 +199,17 @@ public struct TaskManifest: Codable, Sendable, Equatable {
             }
         }
         if let template = manifest.template { _ = try InputTemplate(template, path: path) }
+        if let file = manifest.promptFile, !isPlainFileName(file) {
+            // One answer for every outside path, so that it tells nothing about which files exist.
+            throw .badManifest(path: path, reason: "promptFile must be the name of a file in the task's own folder")
+        }
+        if let id = manifest.peftTaskId, id < 0 { throw .badManifest(path: path, reason: "peftTaskId must not be negative") }
         switch manifest.kind {
         case .spe:
             guard let spe = manifest.spe else { throw .badManifest(path: path, reason: "kind 'spe' needs an 'spe' section") }
+            if (try? TaskStore.validate(name: spe.album)) == nil {
+                throw .badManifest(path: path, reason: "spe.album must be the name of an album in the tasks directory")
+            }
             if let t = spe.temperature, !(t > 0 && t.isFinite) { throw .badManifest(path: path, reason: "spe.temperature must be positive") }
             if let eps = spe.layerNormEpsilon, !(eps > 0 && eps.isFinite) { throw .badManifest(path: path, reason: "spe.layerNormEpsilon must be positive") }
         case .album:
@@ -204,6 +220,34 @@ public struct TaskManifest: Codable, Sendable, Equatable {
         if manifest.kind != .spe && manifest.spe != nil { throw .badManifest(path: path, reason: "'spe' section on a \(manifest.kind.rawValue) artifact") }
         if manifest.kind != .album && manifest.album != nil { throw .badManifest(path: path, reason: "'album' section on a \(manifest.kind.rawValue) artifact") }
         return manifest
+    }
+
+    /// A name that stays inside the folder it is resolved against: not empty, no separator, not "." or "..",
+    /// no NUL, not hidden, at most 255 bytes.
+    static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".." && !name.hasPrefix(".")
+            && !name.contains("/") && !name.contains("\\") && !name.utf8.contains(0)
+    }
+
+    /// The manifest's integer keys ("[]" steps into every element of an array).
+    static let integerKeyPaths: [[String]] = [
+        ["promptLength"], ["maxInputTokens"], ["peftTaskId"], ["decoding", "maxNewTokens"], ["baseModel", "dModel"],
+        ["album", "entries", "[]", "step"], ["training", "steps"], ["training", "examples"], ["training", "bestStep"],
+    ]
+
+    /// The raw JSON values at `keyPath` inside `root`, with their dotted names.
+    private static func values(at keyPath: [String], in root: Any) -> [(String, Any)] {
+        var current: [(String, Any)] = [("", root)]
+        for key in keyPath {
+            current = current.flatMap { (name, value) -> [(String, Any)] in
+                if key == "[]" {
+                    return ((value as? [Any]) ?? []).enumerated().map { ("\(name)[\($0.offset)]", $0.element) }
+                }
+                guard let next = (value as? [String: Any])?[key] else { return [] }
+                return [(name.isEmpty ? key : "\(name).\(key)", next)]
+            }
+        }
+        return current
     }
 
     /// Pretty, key-sorted JSON.

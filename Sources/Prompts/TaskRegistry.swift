@@ -20,18 +20,22 @@ public actor TaskRegistry {
     private let store: TaskStore
     /// Problems met at start-up.
     public nonisolated let issues: [LoadIssue]
+    /// What every artifact, at start-up and uploaded, may declare and hold.
+    public nonisolated let limits: ArtifactLimits
 
     /// Loads every artifact in `directory` (albums first, then tasks). Entries that fail validation are skipped and
     /// reported in `issues`; for each name the highest revision that validates is served.
     /// - Throws: `PromptsError.unreadable` when the directory itself cannot be listed.
-    public init(directory: URL, model: BaseModelInfo) throws(PromptsError) {
-        try self.init(directory: directory, model: model, files: SystemFileOperations())
+    public init(directory: URL, model: BaseModelInfo, limits: ArtifactLimits = ArtifactLimits()) throws(PromptsError) {
+        try self.init(directory: directory, model: model, limits: limits, files: SystemFileOperations())
     }
 
-    /// `init(directory:model:)` with every change to the directory made through `files` (tests inject failures).
-    package init(directory: URL, model: BaseModelInfo, files: any FileOperations) throws(PromptsError) {
+    /// `init(directory:model:limits:)` with every change to the directory made through `files` (tests inject failures).
+    package init(directory: URL, model: BaseModelInfo, limits: ArtifactLimits = ArtifactLimits(),
+                 files: any FileOperations) throws(PromptsError) {
         self.directory = directory
         self.model = model
+        self.limits = limits
         store = TaskStore(directory: directory, files: files)
         store.cleanScratch()
         let (entries, invalid) = try store.scan()
@@ -48,7 +52,7 @@ public actor TaskRegistry {
                 revisions: for revision in revisions {
                     do {
                         switch try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
-                                                       model: model, albums: albums) {
+                                                       model: model, albums: albums, limits: limits) {
                         case .album(let album): albums[name] = album
                         case .task(let task): tasks[name] = task
                         }
@@ -81,7 +85,8 @@ public actor TaskRegistry {
         let onDisk = (try store.scan().entries[name]) ?? []
         let revision = max(onDisk.first?.revision ?? 0, current.tasks[name]?.version ?? 0, current.albums[name]?.version ?? 0) + 1
         // Validate completely before touching the directory.
-        let artifact = try ArtifactLoader.load(directory: staging, name: name, version: revision, model: model, albums: current.albums)
+        let artifact = try ArtifactLoader.load(directory: staging, name: name, version: revision, model: model,
+                                               albums: current.albums, limits: limits)
         if current.albums[name] != nil {
             var newHash: String? = nil
             if case .album(let album) = artifact { newHash = album.hash }
@@ -93,7 +98,8 @@ public actor TaskRegistry {
         }
         let url = try store.write(name: name, revision: revision, from: staging)
         // Re-load from the final location so the served artifact is exactly what a restart would load.
-        let stored = try ArtifactLoader.load(directory: url, name: name, version: revision, model: model, albums: current.albums)
+        let stored = try ArtifactLoader.load(directory: url, name: name, version: revision, model: model,
+                                             albums: current.albums, limits: limits)
         publish { tasks, albums in
             tasks[name] = nil
             albums[name] = nil
@@ -106,29 +112,45 @@ public actor TaskRegistry {
         return stored
     }
 
-    /// Adds or replaces `name` from in-memory files (file name → contents), e.g. an HTTP upload.
+    /// Adds or replaces `name` from in-memory files (file name → contents), e.g. an HTTP upload. Only the files the
+    /// artifact's kind is made of are accepted (anything else is refused before a byte is written), and errors name
+    /// the files as "upload/<file>", never by a path on this machine.
     @discardableResult
     public func put(name: String, files: [String: Data]) throws(PromptsError) -> LoadedArtifact {
         try TaskStore.validate(name: name)
+        for file in files.keys where !TaskManifest.isPlainFileName(file) {
+            throw .unrecognisedArtifact(path: "upload", reason: "upload file names must be plain names")
+        }
+        let manifest = try ArtifactLoader.manifest(ofFiles: files, label: "upload")
+        let expected = ArtifactLoader.fileNames(of: manifest, among: Array(files.keys))
+        let unexpected = files.keys.filter { !expected.contains($0) }.sorted()
+        if !unexpected.isEmpty {
+            throw .unrecognisedArtifact(path: "upload", reason: "unexpected files \(unexpected); this artifact is made of \(expected.sorted())")
+        }
         let staging = store.scratch.appendingPathComponent("upload-\(name).\(UInt32.random(in: 0...UInt32.max))")
         do { try store.files.createDirectory(staging.path) } catch {
-            throw .writeFailed(path: staging.path, reason: error.localizedDescription)
+            throw PromptsError.writeFailed(path: staging.path, reason: error.localizedDescription)
+                .replacingPathPrefix(directory.path, with: "tasks")
         }
         defer { try? store.files.removeItem(staging.path) }
-        for (file, data) in files {
-            guard !file.isEmpty, !file.contains("/"), !file.hasPrefix(".") else {
-                throw .badManifest(path: file, reason: "upload file names must be plain names")
+        do throws(PromptsError) {
+            for (file, data) in files {
+                try store.writeScratch(data, to: staging.appendingPathComponent(file))
             }
-            try ArtifactWriter.writeFile(data, to: staging.appendingPathComponent(file), using: store.files)
-        }
-        do { return try put(name: name, from: staging) } catch {
-            throw error.replacingPathPrefix(staging.path, with: "upload")
+            return try put(name: name, from: staging)
+        } catch {
+            throw error.replacingPathPrefix(staging.path, with: "upload").replacingPathPrefix(directory.path, with: "tasks")
         }
     }
 
     /// Removes task or album `name` from the directory and from new snapshots (running batches keep theirs).
     /// - Throws: `.unknownTask`, or `.albumInUse` while SPE tasks depend on the album.
     public func remove(name: String) throws(PromptsError) {
+        // Errors reach clients: they name the tasks directory as "tasks", never by its path on this machine.
+        do { try removeFromDirectory(name: name) } catch { throw error.replacingPathPrefix(directory.path, with: "tasks") }
+    }
+
+    private func removeFromDirectory(name: String) throws(PromptsError) {
         let current = snapshot()
         guard current.tasks[name] != nil || current.albums[name] != nil else { throw .unknownTask(name) }
         let dependents = dependents(of: name, in: current)

@@ -22,6 +22,9 @@ struct TaskStore {
         let url: URL
     }
 
+    /// Highest revision number a directory entry may carry.
+    static let maxRevision = 999_999_999
+
     /// Names must be usable as directory names and URL path segments.
     static func validate(name: String) throws(PromptsError) {
         guard !name.isEmpty, name.count <= 100 else { throw .invalidName(name, reason: "must be 1 to 100 characters") }
@@ -47,7 +50,11 @@ struct TaskStore {
             var name = item
             var revision = 0
             if let at = item.lastIndex(of: "@") {
-                guard let rev = Int(item[item.index(after: at)...]), rev >= 1 else { invalid.append(item); continue }
+                // Bounded, so that the next revision number (rev + 1) cannot overflow.
+                guard let rev = Int(item[item.index(after: at)...]), (1...Self.maxRevision).contains(rev) else {
+                    invalid.append(item)
+                    continue
+                }
                 name = String(item[..<at])
                 revision = rev
             }
@@ -56,6 +63,25 @@ struct TaskStore {
         }
         for key in entries.keys { entries[key]!.sort { $0.revision > $1.revision } }
         return (entries, invalid)
+    }
+
+    /// Writes `data` to the scratch file `url` without fsync: an upload's staging copy is read back at once and then
+    /// deleted, and scratch is emptied at start-up, so only the revision `write` makes has to be durable.
+    func writeScratch(_ data: Data, to url: URL) throws(PromptsError) {
+        let fd = files.open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
+        var written = 0
+        while written < data.count {
+            let count = data.withUnsafeBytes { files.write(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
+            guard count > 0 else {
+                let reason = String(cString: strerror(errno))
+                _ = files.close(fd)
+                throw .writeFailed(path: url.path, reason: reason)
+            }
+            written += count
+        }
+        // A failed close can mean a failed write (NFS, quotas): the copy would not be the upload.
+        guard files.close(fd) == 0 else { throw .writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
     }
 
     /// Empties the scratch directory (left-overs of interrupted uploads and removals).

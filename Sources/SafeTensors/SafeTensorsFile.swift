@@ -31,10 +31,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
         base = mapped
         mappedLength = size
         do {
-            let headerLength = Int(UInt64(littleEndian: mapped.loadUnaligned(as: UInt64.self)))
-            guard headerLength > 0, headerLength <= size - 8 else {
-                throw SafeTensorsError.truncated(path: path, reason: "header length \(headerLength) exceeds file size \(size)")
+            // Compared as UInt64 first: a length of 2^63 or more must not trap in the conversion to Int.
+            let declared = UInt64(littleEndian: mapped.loadUnaligned(as: UInt64.self))
+            guard declared > 0, declared <= UInt64(size - 8) else {
+                throw SafeTensorsError.truncated(path: path, reason: "header length \(declared) exceeds file size \(size)")
             }
+            let headerLength = Int(declared)
             dataStart = 8 + headerLength
             let headerData = Data(bytes: mapped + 8, count: headerLength)
             (tensors, metadata) = try Self.parseHeader(headerData, path: path, dataLength: size - dataStart)
@@ -65,8 +67,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func floats(_ name: String) throws(SafeTensorsError) -> [Float] {
         guard let info = tensors[name] else { throw .missingTensor(name: name) }
         var result = [Float](repeating: 0, count: info.elementCount)
+        guard !result.isEmpty else { return result }  // a zero-sized tensor has no storage to read into
         try result.withUnsafeMutableBufferPointer { (buffer) throws(SafeTensorsError) in
-            try read(name, into: buffer.baseAddress!)
+            guard let base = buffer.baseAddress else { return }
+            try read(name, into: base)
         }
         return result
     }
@@ -100,18 +104,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
             else { throw .malformedHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets") }
             guard let dtype = DType(rawValue: dtypeName) else { throw .unsupportedDType(path: path, tensor: name, dtype: dtypeName) }
             let shape = try shapeValues.map { (dim) throws(SafeTensorsError) -> Int in
-                guard let number = dim as? NSNumber, number.intValue >= 0 else {
-                    throw .malformedHeader(path: path, reason: "entry '\(name)' has a non-integer dimension")
+                guard let dimension = CheckedSize.exactInteger(dim), dimension >= 0 else {
+                    throw .malformedHeader(path: path, reason: "entry '\(name)' has a dimension that is not a non-negative integer")
                 }
-                return number.intValue
+                return dimension
             }
-            guard let begin = (offsetValues[0] as? NSNumber)?.intValue, let end = (offsetValues[1] as? NSNumber)?.intValue,
+            guard let begin = CheckedSize.exactInteger(offsetValues[0]), let end = CheckedSize.exactInteger(offsetValues[1]),
                   begin >= 0, end >= begin
             else { throw .badOffsets(path: path, tensor: name, reason: "offsets are not an increasing pair of integers") }
             guard end <= dataLength else {
                 throw .truncated(path: path, reason: "tensor '\(name)' ends at byte \(end) but the data section has \(dataLength)")
             }
-            let expected = shape.reduce(1, *) * dtype.byteSize
+            // Checked: a shape such as [2^32, 2^32, 16] overflows Int and is reported, not trapped on.
+            guard let expected = CheckedSize.byteCount(shape, elementSize: dtype.byteSize) else {
+                throw .badOffsets(path: path, tensor: name, reason: "shape \(shape) is too large to address")
+            }
             guard end - begin == expected else {
                 throw .badOffsets(path: path, tensor: name, reason: "\(end - begin) bytes for shape \(shape) of \(dtypeName) (expected \(expected))")
             }

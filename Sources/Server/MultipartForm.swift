@@ -1,8 +1,18 @@
-// Minimal `multipart/form-data` reader (RFC 7578) for task uploads: splits the body on the boundary and returns
-// each part's bytes under its file name (or, without one, its field name). Enough for what `curl -F` sends.
+// `multipart/form-data` reader (RFC 7578, delimiters as RFC 2046 §5.1.1) for task uploads: returns each part's bytes
+// under its field name (or, without one, its file name). Linear time in the body: delimiters are found with one
+// Knuth–Morris–Pratt pass, and each part's headers are searched only within a bounded window of that part.
 import Foundation
 
 enum MultipartForm {
+    /// RFC 2046 limits a boundary to 70 characters.
+    static let maxBoundaryLength = 70
+    /// An upload holds a handful of files (a task folder); more parts than this are refused.
+    static let maxParts = 16
+    /// Bytes of one part's header block (Content-Disposition, Content-Type).
+    static let maxHeaderBytes = 8192
+    /// Bytes of a part's name (a file name: 255 on every common file system).
+    static let maxNameBytes = 255
+
     /// The boundary parameter of a `multipart/form-data` content type, or nil for any other type.
     static func boundary(fromContentType value: String) -> String? {
         let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -18,39 +28,70 @@ enum MultipartForm {
     }
 
     /// File name → contents of every part.
-    /// - Throws: `APIError` 400 when the body is not well-formed multipart, a part has no usable name, a name
-    ///   repeats, or there are no parts.
+    /// - Throws: `APIError` 400 when the boundary is longer than 70 characters, the body is not well-formed
+    ///   multipart, a part has no usable name or one longer than 255 bytes, a name repeats, there are no parts or
+    ///   more than `maxParts`.
     static func files(in body: [UInt8], boundary: String) throws -> [String: [UInt8]] {
-        let delimiter = Array("--\(boundary)".utf8)
-        var positions: [Int] = []
-        var searchFrom = 0
-        while let p = find(delimiter, in: body, from: searchFrom) {
-            positions.append(p)
-            searchFrom = p + delimiter.count
+        guard boundary.utf8.count <= maxBoundaryLength else {
+            throw APIError.badRequest("multipart boundary is longer than \(maxBoundaryLength) characters")
         }
-        guard positions.count >= 2 else { throw APIError.badRequest("multipart body has no parts (boundary \(boundary))") }
+        let dashBoundary = Array("--\(boundary)".utf8)
+        let delimiter = LinearSearch(Array("\r\n--\(boundary)".utf8))
+        // The first delimiter opens the body, or follows a preamble (then, like every later one, after a CRLF).
+        var cursor: Int
+        if body.starts(with: dashBoundary) {
+            cursor = dashBoundary.count
+        } else if let first = delimiter.firstIndex(in: body, from: 0) {
+            cursor = first + delimiter.count
+        } else {
+            throw APIError.badRequest("multipart body has no parts (boundary \(boundary))")
+        }
         var files: [String: [UInt8]] = [:]
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            // A part runs from after "--boundary\r\n" to before "\r\n--boundary".
-            var partStart = start + delimiter.count
-            guard partStart + 2 <= end, body[partStart] == 13, body[partStart + 1] == 10 else {
+        while true {
+            // After a delimiter: "--" closes the body; else optional spaces or tabs, then CRLF and a part.
+            if cursor + 2 <= body.count, body[cursor] == 0x2D, body[cursor + 1] == 0x2D { break }
+            while cursor < body.count, body[cursor] == 0x20 || body[cursor] == 0x09 { cursor += 1 }
+            guard cursor + 2 <= body.count, body[cursor] == 13, body[cursor + 1] == 10 else {
                 throw APIError.badRequest("malformed multipart delimiter line")
             }
-            partStart += 2
-            let partEnd = end - 2
-            guard partEnd >= partStart, body[partEnd] == 13, body[partEnd + 1] == 10,
-                  let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd <= partEnd else {
-                throw APIError.badRequest("malformed multipart part")
+            let partStart = cursor + 2
+            guard let partEnd = delimiter.firstIndex(in: body, from: partStart) else {
+                throw APIError.badRequest("multipart body ends without its closing boundary")
             }
-            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
-            guard let name = partName(headers) else {
-                throw APIError.badRequest("a multipart part has no Content-Disposition name or filename")
-            }
+            guard files.count < maxParts else { throw APIError.badRequest("more than \(maxParts) multipart parts") }
+            let (name, contents) = try part(body, partStart..<partEnd)
             guard files[name] == nil else { throw APIError.badRequest("file '\(name)' is uploaded twice") }
-            files[name] = Array(body[(headerEnd + 4)..<partEnd])
+            files[name] = contents
+            cursor = partEnd + delimiter.count
         }
+        guard !files.isEmpty else { throw APIError.badRequest("multipart body has no parts (boundary \(boundary))") }
         return files
     }
+
+    /// The name and contents of the part at `range`: a header block ending in an empty line, then the contents.
+    private static func part(_ body: [UInt8], _ range: Range<Int>) throws -> (String, [UInt8]) {
+        let window = range.lowerBound..<min(range.upperBound, range.lowerBound + maxHeaderBytes + 4)
+        // A part without headers starts with its empty line.
+        let headerEnd: Int
+        if body[range].starts(with: [13, 10]) {
+            headerEnd = range.lowerBound - 2
+        } else if let end = headerTerminator.firstIndex(in: body, from: window.lowerBound, to: window.upperBound) {
+            headerEnd = end
+        } else {
+            throw APIError.badRequest(range.count > maxHeaderBytes
+                ? "multipart part headers are longer than \(maxHeaderBytes) bytes" : "malformed multipart part")
+        }
+        let headers = headerEnd > range.lowerBound ? String(decoding: body[range.lowerBound..<headerEnd], as: UTF8.self) : ""
+        guard let name = partName(headers) else {
+            throw APIError.badRequest("a multipart part has no Content-Disposition name or filename")
+        }
+        guard name.utf8.count <= maxNameBytes else {
+            throw APIError.badRequest("a multipart part name is longer than \(maxNameBytes) bytes")
+        }
+        return (name, Array(body[(headerEnd + 4)..<range.upperBound]))
+    }
+
+    private static let headerTerminator = LinearSearch(Array("\r\n\r\n".utf8))
 
     /// The part's field `name` (`curl -F prompt.safetensors=@any/path` stores `prompt.safetensors`), else the base
     /// name of its `filename`.
@@ -71,17 +112,6 @@ enum MultipartForm {
             let chosen = (name?.isEmpty == false ? name : nil) ?? fileName?.split(separator: "/").last.map(String.init)
             guard let chosen, !chosen.isEmpty, chosen != ".", chosen != "..", !chosen.contains("/") else { return nil }
             return chosen
-        }
-        return nil
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        var i = from
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == needle[0] && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
         }
         return nil
     }

@@ -10,23 +10,25 @@ extension HTTPField.Name {
 }
 
 enum JSONBody {
-    static func encode<T: Encodable>(_ value: T) -> ByteBuffer {
+    /// The JSON bytes of `value`, or nil when it holds a non-finite number (the only way our Codable types can fail
+    /// to encode; an artifact with extreme values can make the model produce one).
+    static func encode<T: Encodable>(_ value: T) -> ByteBuffer? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own Codable types fails only for a non-finite double, which the engine should never return;
-        // should one slip through, the client gets an error body rather than a crashed server.
-        guard let data = try? encoder.encode(value) else {
-            return ByteBuffer(string: #"{"error":{"code":"internal_error","message":"the response could not be encoded"}}"#)
-        }
-        return ByteBuffer(bytes: data)
+        return (try? encoder.encode(value)).map { ByteBuffer(bytes: $0) }
     }
 
-    /// A JSON response with `status`.
+    /// A JSON response with `status`; a 500 `internal_error` body when `value` cannot be encoded.
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
                                        headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: encode(value)))
+        guard let body = encode(value) else {
+            let failure = ErrorBody(error: ErrorDetail(code: "internal_error", message: "the result held a non-finite number"))
+            return Response(status: .internalServerError, headers: headers,
+                            body: ResponseBody(byteBuffer: encode(failure) ?? ByteBuffer(string: "{}")))
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// Reads and decodes a JSON body of at most `limit` bytes.

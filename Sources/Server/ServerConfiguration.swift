@@ -7,7 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Largest JSON request body accepted (413 beyond).
     public var maxBodyBytes: Int
-    /// Largest `PUT /v1/tasks/{name}` upload accepted (413 beyond).
+    /// Largest `PUT /v1/tasks/{name}` upload accepted (413 beyond): with only the artifact's own files accepted,
+    /// also the most a task occupies on disk (`--max-upload-bytes`).
     public var maxUploadBytes: Int
     /// Most items in one `POST /v1/batch` (413 beyond).
     public var maxBatchItems: Int

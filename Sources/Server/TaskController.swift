@@ -36,6 +36,9 @@ struct TaskController {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: configuration.maxUploadBytes) } catch let error as HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.tooLarge("upload is larger than \(configuration.maxUploadBytes) bytes")
+        } catch {
+            // A malformed chunked encoding or a client gone mid-body: the client's failure, never a 500.
+            throw APIError.badRequest("the upload body could not be read completely")
         }
         let files = try MultipartForm.files(in: Array(buffer.readableBytesView), boundary: boundary)
         let description = try await service.installTask(named: name, files: files)

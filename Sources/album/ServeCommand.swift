@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
         ALBUM_LOG_LEVEL, ALBUM_MAX_CANDIDATES, ALBUM_MAX_CANDIDATE_TOKENS, ALBUM_HEADER_TIMEOUT_MS,
         ALBUM_BODY_TIMEOUT_MS, ALBUM_IDLE_TIMEOUT_MS, ALBUM_MAX_CONNECTIONS, ALBUM_ADMIN_TOKEN, ALBUM_API_TOKEN,
-        ALBUM_READ_ONLY.
+        ALBUM_READ_ONLY, ALBUM_MAX_PROMPT_LENGTH, ALBUM_MAX_UPLOAD_BYTES.
         On an address other than loopback, task management (PUT/DELETE /v1/tasks) needs an admin token and is
         refused without one; see docs/security.md.
         """)
@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
             maxCandidates: settings.maxCandidates, maxCandidateTokens: settings.maxCandidateTokens, defaultTimeout: timeout)
         var serverConfiguration = ServerConfiguration(
             host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes,
-            maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
+            maxUploadBytes: settings.maxUploadBytes, maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
         serverConfiguration.headerTimeout = .milliseconds(settings.headerTimeoutMs)
         serverConfiguration.bodyTimeout = .milliseconds(settings.bodyTimeoutMs)
         serverConfiguration.idleTimeout = .milliseconds(settings.idleTimeoutMs)
@@ -55,14 +55,20 @@ struct ServeCommand: AsyncParsableCommand {
         serverConfiguration.adminToken = settings.adminToken
         serverConfiguration.apiToken = settings.apiToken
         serverConfiguration.readOnly = settings.readOnly
+        guard settings.maxPromptLength > 0, settings.maxUploadBytes > 0 else {
+            throw ValidationError("max-prompt-length and max-upload-bytes must be positive")
+        }
         BLAS.threads = settings.threads
         let modelDir = settings.model, tasksDir = settings.tasks
 
         let metrics = ServerMetrics()
         let engine = try EngineLoader.load(
             modelDirectory: URL(fileURLWithPath: modelDir), tasksDirectory: URL(fileURLWithPath: tasksDir),
-            configuration: engineConfiguration, metricsFactory: metrics.factory, logger: logger)
-        for issue in await engine.registry.issues { logger.warning("task skipped", metadata: ["issue": "\(issue)"]) }
+            configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength,
+            metricsFactory: metrics.factory, logger: logger)
+        for issue in await engine.registry.issues {
+            logger.warning("task skipped", metadata: ["task": "\(issue.entry)", "error": "\(issue.error)"])
+        }
         logger.info("model loaded", metadata: [
             "model": "\(modelDir)", "tasks": "\(engine.registry.snapshot().taskNames)", "blas_core": "\(BLAS.coreName)",
             "blas_threads": "\(BLAS.threads)",

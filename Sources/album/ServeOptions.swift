@@ -34,6 +34,11 @@ struct ServeOptions: ParsableArguments {
     var overflow: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Default: info.")
     var logLevel: String?
+    // Artifact and upload limits.
+    @Option(name: .customLong("max-prompt-length"), help: "Most prompt rows a task may hold (422 beyond). Default: 1024.")
+    var maxPromptLength: Int?
+    @Option(name: .customLong("max-upload-bytes"), help: "Largest task upload, all files together (413 beyond). Default: 67108864.")
+    var maxUploadBytes: Int?
 
     // Limits, connections and access (docs/security.md).
     @Option(name: .customLong("max-candidates"), help: "Most candidates of one classification (422 beyond). Default: 64.")
@@ -81,6 +86,8 @@ struct ServeOptions: ParsableArguments {
         var adminToken: String?
         var apiToken: String?
         var readOnly = false
+        var maxPromptLength = 1024
+        var maxUploadBytes = 64 << 20
     }
 
     /// Flag, else environment variable, else default.
@@ -120,7 +127,9 @@ struct ServeOptions: ParsableArguments {
             maxConnections: try setting(maxConnections, "ALBUM_MAX_CONNECTIONS", d.maxConnections),
             adminToken: try Self.token(adminToken, "ALBUM_ADMIN_TOKEN", environment),
             apiToken: try Self.token(apiToken, "ALBUM_API_TOKEN", environment),
-            readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment))
+            readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment),
+            maxPromptLength: try setting(maxPromptLength, "ALBUM_MAX_PROMPT_LENGTH", d.maxPromptLength),
+            maxUploadBytes: try setting(maxUploadBytes, "ALBUM_MAX_UPLOAD_BYTES", d.maxUploadBytes))
     }
 
     /// A token from the flag or the environment; an empty value means none. Tokens must be visible ASCII.

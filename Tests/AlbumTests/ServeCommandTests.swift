@@ -2,6 +2,7 @@
 // resolves its settings flag > environment > default, answers requests, and on SIGTERM drains and exits 0.
 // (The drain itself, with a request held in flight, is tested in-process in ServerTests/DrainTests.)
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -53,6 +54,39 @@ struct ServeCommandTests {
         let draining = output.range(of: "engine draining"), stopped = output.range(of: "engine stopped")
         #expect(draining != nil && stopped != nil, "output:\n\(output)")
         if let draining, let stopped { #expect(draining.lowerBound < stopped.lowerBound) }
+    }
+
+    /// A tasks directory holding every hostile artifact next to the demo tasks: `album serve` starts, logs one
+    /// "task skipped" line naming each bad task and its error, and serves the good ones.
+    @Test func serveStartsOverATasksDirectoryFullOfBadTasks() async throws {
+        let tasks = FileManager.default.temporaryDirectory.appendingPathComponent("album-serve-hostile-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: CLIRunner.repositoryRoot.appendingPathComponent("models/tasks"), to: tasks)
+        defer { try? FileManager.default.removeItem(at: tasks) }
+        let attacks = try HostileArtifacts.all(
+            fixtureTasks: CLIRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/prompts/tasks"), maxPromptLength: 64)
+        for attack in attacks {
+            let folder = tasks.appendingPathComponent(attack.name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (file, bytes) in attack.files { try Data(bytes).write(to: folder.appendingPathComponent(file)) }
+        }
+        let server = try ServerProcess(["serve", "--model", "models/default", "--tasks", tasks.path, "--host", "127.0.0.1",
+                                        "--port", "0", "--max-prompt-length", "64"])
+        let port = try await server.port()
+        let ready = try await HTTPProbe.request(port: port, "GET", "/readyz")
+        #expect(ready.status == 200)
+        #expect((try ready.json()["tasks"] as? NSNumber)?.intValue == 3, "the three demo tasks are served")
+        let classified = try await HTTPProbe.request(port: port, "POST", "/v1/classify",
+                                                     body: #"{"task": "sentiment", "fields": {"sentence": "a warm film"}}"#)
+        #expect(classified.status == 200, "\(classified.body)")
+        server.signal(SIGTERM)
+        let exit = try await server.waitForExit()
+        #expect(exit.reason == .exit && exit.status == 0, "exit \(exit)")
+        let skipped = server.output.split(separator: "\n").filter { $0.contains("task skipped") }
+        for attack in attacks {
+            #expect(skipped.contains { $0.contains("task=\(attack.name)") && $0.contains("error=") },
+                    "a log line names \(attack.name) and its error; output:\n\(server.output)")
+        }
+        #expect(skipped.count == attacks.count)
     }
 
     @Test func environmentIsReadAndAFlagOverridesIt() async throws {

@@ -28,6 +28,18 @@ import Testing
         #expect(try ServeOptions.parse([]).resolved(environment: [:], cores: 1).threads == 1, "min(2, cores)")
     }
 
+    /// The artifact and upload limits: defaults, environment, flag over environment.
+    @Test func artifactLimitsResolveLikeTheOtherSettings() async throws {
+        let defaults = try ServeOptions.parse([]).resolved(environment: [:], cores: 2)
+        #expect(defaults.maxPromptLength == 1024 && defaults.maxUploadBytes == 64 << 20)
+        let environment = ["ALBUM_MAX_PROMPT_LENGTH": "200", "ALBUM_MAX_UPLOAD_BYTES": "4096"]
+        let fromEnvironment = try ServeOptions.parse([]).resolved(environment: environment, cores: 2)
+        #expect(fromEnvironment.maxPromptLength == 200 && fromEnvironment.maxUploadBytes == 4096)
+        let fromFlags = try ServeOptions.parse(["--max-prompt-length", "50", "--max-upload-bytes", "1000"])
+            .resolved(environment: environment, cores: 2)
+        #expect(fromFlags.maxPromptLength == 50 && fromFlags.maxUploadBytes == 1000)
+    }
+
     @Test func environmentWinsOverDefaults() async throws {
         let settings = try ServeOptions.parse([]).resolved(environment: Self.environment, cores: 8)
         #expect(settings == ServeOptions.Settings(

@@ -1,0 +1,43 @@
+// The bounds an artifact must stay within to be served: prompt length (rows of P), and the manifest's decoding and
+// input limits, which may not exceed the server's own. Checked at start-up and on every upload by ArtifactLoader,
+// so that a file cannot make the first request allocate without bound.
+
+/// Limits on what a task artifact may declare or hold.
+public struct ArtifactLimits: Sendable, Equatable {
+    /// Most prompt rows l (static prompts, SPE task prompts, album entries, PEFT `num_virtual_tokens`).
+    public var maxPromptLength: Int
+    /// Largest `maxInputTokens` a manifest may set (the server's input token limit).
+    public var maxInputTokens: Int
+    /// Largest `decoding.maxNewTokens` a manifest may set (the server's `max_new_tokens` limit).
+    public var maxNewTokens: Int
+
+    public static let defaultMaxPromptLength = 1024
+
+    public init(maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength, maxInputTokens: Int = 512,
+                maxNewTokens: Int = 256) {
+        self.maxPromptLength = maxPromptLength
+        self.maxInputTokens = maxInputTokens
+        self.maxNewTokens = maxNewTokens
+    }
+
+    /// Throws when the manifest at `path` declares more than these limits allow.
+    func check(_ manifest: TaskManifest, path: String) throws(PromptsError) {
+        if let l = manifest.promptLength, l > maxPromptLength {
+            throw .badManifest(path: path, reason: "promptLength \(l) exceeds the server's limit of \(maxPromptLength)")
+        }
+        if let limit = manifest.maxInputTokens, limit > maxInputTokens {
+            throw .badManifest(path: path, reason: "maxInputTokens \(limit) exceeds the server's limit of \(maxInputTokens)")
+        }
+        if let tokens = manifest.decoding?.maxNewTokens, tokens > maxNewTokens {
+            throw .badManifest(path: path, reason: "decoding.maxNewTokens \(tokens) exceeds the server's limit of \(maxNewTokens)")
+        }
+    }
+
+    /// Throws when a prompt of `rows` rows (in `path`, tensor `tensor`) is longer than `maxPromptLength`.
+    func checkPromptLength(_ rows: Int, path: String, tensor: String) throws(PromptsError) {
+        if rows > maxPromptLength {
+            throw .badTensor(path: path, tensor: tensor,
+                             reason: "\(rows) prompt rows exceed the server's limit of \(maxPromptLength)")
+        }
+    }
+}
