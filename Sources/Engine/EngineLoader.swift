@@ -22,7 +22,7 @@ public enum EngineLoader {
         let codec = try codec ?? TokenizerCodec(tokenizer: try Tokenizer.load(directory: modelDirectory))
         let info = try BaseModelInfo(checkpoint: modelDirectory)
         let limits = ArtifactLimits(maxPromptLength: maxPromptLength, maxInputTokens: configuration.maxInputTokens,
-                                    maxNewTokens: configuration.maxNewTokensLimit)
+                                    maxNewTokens: configuration.maxNewTokensLimit, maxLabels: configuration.maxCandidates)
         let registry = try TaskRegistry(directory: tasksDirectory, model: info, limits: limits)
         return Engine(backend: backend, codec: codec, registry: registry,
                       configuration: configuration, metricsFactory: metricsFactory, logger: logger)

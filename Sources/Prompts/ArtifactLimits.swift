@@ -10,14 +10,17 @@ public struct ArtifactLimits: Sendable, Equatable {
     public var maxInputTokens: Int
     /// Largest `decoding.maxNewTokens` a manifest may set (the server's `max_new_tokens` limit).
     public var maxNewTokens: Int
+    /// Most `labels` a manifest may list (the server's candidate limit: every label is scored per request).
+    public var maxLabels: Int
 
     public static let defaultMaxPromptLength = 1024
 
     public init(maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength, maxInputTokens: Int = 512,
-                maxNewTokens: Int = 256) {
+                maxNewTokens: Int = 256, maxLabels: Int = 64) {
         self.maxPromptLength = maxPromptLength
         self.maxInputTokens = maxInputTokens
         self.maxNewTokens = maxNewTokens
+        self.maxLabels = maxLabels
     }
 
     /// Throws when the manifest at `path` declares more than these limits allow.
@@ -30,6 +33,9 @@ public struct ArtifactLimits: Sendable, Equatable {
         }
         if let tokens = manifest.decoding?.maxNewTokens, tokens > maxNewTokens {
             throw .badManifest(path: path, reason: "decoding.maxNewTokens \(tokens) exceeds the server's limit of \(maxNewTokens)")
+        }
+        if let labels = manifest.labels, labels.count > maxLabels {
+            throw .badManifest(path: path, reason: "\(labels.count) labels exceed the server's limit of \(maxLabels)")
         }
     }
 

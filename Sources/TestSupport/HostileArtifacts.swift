@@ -146,6 +146,11 @@ public enum HostileArtifacts {
                 name: "huge-max-input-tokens", attack: "maxInputTokens 100000",
                 files: ["task.json": try manifest(tasks, "static-a") { $0["maxInputTokens"] = 100_000 }, "prompt.safetensors": staticPrompt],
                 expected: "maxInputTokens 100000 exceeds the server's limit"),
+            HostileArtifact(
+                name: "many-labels", attack: "10000 labels (each one scored per request)",
+                files: ["task.json": try manifest(tasks, "static-a") { $0["labels"] = (0..<10_000).map { "label\($0)" } },
+                        "prompt.safetensors": staticPrompt],
+                expected: "10000 labels exceed the server's limit of 64"),
         ]
     }
 }
