@@ -29,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
+        // SIGHUP reloads the tasks (TaskReloadService); until that service traps it, ignore it rather than exit.
+        signal(SIGHUP, SIG_IGN)
         let settings = try options.resolved(environment: ProcessInfo.processInfo.environment,
                                             cores: ProcessInfo.processInfo.activeProcessorCount)
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
