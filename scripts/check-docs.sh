@@ -20,6 +20,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 bin_dir="${1:-${ALBUM_BIN_DIR:-}}"
 if [ -z "$bin_dir" ]; then bin_dir="$(cd "$repo" && swift build --show-bin-path)"; fi
+bin_dir="$(cd "$bin_dir" 2>/dev/null && pwd || echo "$bin_dir")"   # absolute: blocks run in another directory
 [ -x "$bin_dir/album" ] || { echo "docs-check: no album executable in $bin_dir (swift build first)" >&2; exit 2; }
 files=(README.md docs/operations.md docs/api.md docs/security.md docs/task-format.md docs/benchmarks.md
        docs/ARCHITECTURE.md models/README.md models/tasks/README.md deploy/kubernetes/README.md)
@@ -110,7 +111,8 @@ PY
     fi
     sed -i "s/\b8080\b/$port/g" "$script"
     # An HTTP error fails the block as a failing command would (curl -s alone exits 0 on a 4xx or 5xx).
-    sed -i '1i set -o pipefail; curl() { command curl --fail-with-body "$@"; }' "$script"
+    # (A block's own -f/-sf stays as it is: curl refuses --fail together with --fail-with-body.)
+    sed -i '1i set -o pipefail; curl() { case " $* " in *" -f "*|*" -sf "*|*" -fsS "*|*" --fail "*) command curl "$@" ;; *) command curl --fail-with-body "$@" ;; esac; }' "$script"
     if grep -q "album serve" "$script"; then stop_server
     elif grep -q ":$port" "$script"; then start_server; fi
     echo "docs-check: run  $where"

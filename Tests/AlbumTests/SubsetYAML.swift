@@ -116,20 +116,25 @@ struct SubsetYAML {
                     pairs.append((key, .scalar("")))
                 }
             } else if value == "|" || value == "|-" {
-                var block: [String] = []
-                var blockIndent: Int?
-                while i < raw.count, raw[i].trimmingCharacters(in: .whitespaces).isEmpty || Self.indent(raw[i]) > indent {
-                    if !raw[i].trimmingCharacters(in: .whitespaces).isEmpty { blockIndent = blockIndent ?? Self.indent(raw[i]) }
-                    block.append(raw[i])
-                    i += 1
-                }
-                let cut = blockIndent ?? 0
-                pairs.append((key, .scalar(block.map { String($0.dropFirst(min(cut, Self.indent($0)))) }.joined(separator: "\n"))))
+                pairs.append((key, literalBlock(deeperThan: indent)))
             } else {
                 pairs.append((key, .scalar(try Self.scalar(value, line: line))))
             }
         }
         return .map(pairs)
+    }
+
+    /// The lines of a `|` block: every following line indented deeper than `indent` (blank lines included).
+    private mutating func literalBlock(deeperThan indent: Int) -> YAMLNode {
+        var block: [String] = []
+        var blockIndent: Int?
+        while i < raw.count, raw[i].trimmingCharacters(in: .whitespaces).isEmpty || Self.indent(raw[i]) > indent {
+            if !raw[i].trimmingCharacters(in: .whitespaces).isEmpty { blockIndent = blockIndent ?? Self.indent(raw[i]) }
+            block.append(raw[i])
+            i += 1
+        }
+        let cut = blockIndent ?? 0
+        return .scalar(block.map { String($0.dropFirst(min(cut, Self.indent($0)))) }.joined(separator: "\n"))
     }
 
     private mutating func parseList(indent: Int, firstOffset: Int?) throws -> YAMLNode {
@@ -144,6 +149,9 @@ struct SubsetYAML {
                 i += 1
                 skipBlank()
                 items.append(try parseBlock(indent: Self.indent(raw[i])))
+            } else if content == "|" || content == "|-" {
+                i += 1
+                items.append(literalBlock(deeperThan: indent))
             } else if content.contains(": ") || content.hasSuffix(":") {
                 items.append(try parseMap(indent: indent + 2, first: content))
             } else {
