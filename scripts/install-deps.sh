@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Album builds against: OpenBLAS (sgemm), jemalloc (allocator), pkg-config.
-# Idempotent; needs root (or sudo) only when something is missing.
+# With --runtime, only the shared libraries `album` needs to run (what the Dockerfile's runtime stage installs).
+# Idempotent; needs root (or sudo) only when something is missing. CI and the Dockerfile both run it.
 set -euo pipefail
 packages=(libopenblas-dev libjemalloc-dev pkg-config)
+if [ "${1:-}" = "--runtime" ]; then packages=(libopenblas0-pthread libjemalloc2 ca-certificates curl); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -28,6 +28,13 @@ struct EngineMetrics: Sendable {
             .record(1)
     }
 
+    /// Counts a reload of the tasks directory and records how many entries it skipped.
+    func reloaded(changed: Bool, skipped: Int) {
+        Counter(label: "album_task_reloads_total", dimensions: [("result", changed ? "changed" : "unchanged")],
+                factory: factory).increment()
+        Gauge(label: "album_task_reload_skipped", factory: factory).record(skipped)
+    }
+
     /// Counts a finished request by task and outcome (`ok`, or an error code).
     func finished(task: String, outcome: String) {
         Counter(label: "album_engine_requests_total", dimensions: [("task", task), ("outcome", outcome)],

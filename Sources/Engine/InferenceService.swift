@@ -22,6 +22,11 @@ public protocol InferenceService: Sendable {
     /// Removes a task; requests already running on it finish with the version they started with.
     /// - Throws: `EngineError.unknownTask`.
     func removeTask(named name: String) async throws
+    /// Rescans the tasks directory: adds, replaces and removes what changed on disk in one snapshot swap; broken
+    /// entries are skipped and never replace a working version.
+    func reloadTasks() async throws -> TaskReloadResult
+    /// The loaded albums with the SPE tasks that use each, sorted by name.
+    func albums() async -> [AlbumInfo]
     /// Whether the model and tasks are loaded.
     func readiness() async -> Readiness
     /// Whether a task of this name is loaded now (the server labels metrics only with loaded names).

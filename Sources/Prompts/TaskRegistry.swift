@@ -16,8 +16,10 @@ public struct LoadIssue: Sendable, CustomStringConvertible {
 public actor TaskRegistry {
     public nonisolated let directory: URL
     public nonisolated let model: BaseModelInfo
-    private nonisolated let published: LockedValue<TaskSnapshot>
-    private let store: TaskStore
+    nonisolated let published: LockedValue<TaskSnapshot>
+    let store: TaskStore
+    /// The folder and files each served task or album was loaded from; `reload()` reloads what changed.
+    var stamps: [String: EntryStamp] = [:]
     /// Problems met at start-up.
     public nonisolated let issues: [LoadIssue]
     /// What every artifact, at start-up and uploaded, may declare and hold.
@@ -47,15 +49,18 @@ public actor TaskRegistry {
         }
         var albums: [String: PromptAlbum] = [:]
         var tasks: [String: LoadedTask] = [:]
+        var stamps: [String: EntryStamp] = [:]
         for pass in [true, false] {
             for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where (kinds[name] == .album) == pass {
                 revisions: for revision in revisions {
                     do {
+                        let stamp = EntryStamp(folder: revision.url)
                         switch try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
                                                        model: model, albums: albums, limits: limits) {
                         case .album(let album): albums[name] = album
                         case .task(let task): tasks[name] = task
                         }
+                        stamps[name] = stamp
                         break revisions
                     } catch {
                         issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
@@ -64,6 +69,7 @@ public actor TaskRegistry {
             }
         }
         self.issues = issues
+        self.stamps = stamps
         published = LockedValue(TaskSnapshot(generation: 1, tasks: tasks, albums: albums))
     }
 
@@ -97,6 +103,7 @@ public actor TaskRegistry {
             if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents.map(\.name).sorted()) }
         }
         let url = try store.write(name: name, revision: revision, from: staging)
+        let stamp = EntryStamp(folder: url)
         // Re-load from the final location so the served artifact is exactly what a restart would load.
         let stored = try ArtifactLoader.load(directory: url, name: name, version: revision, model: model,
                                              albums: current.albums, limits: limits)
@@ -108,6 +115,7 @@ public actor TaskRegistry {
             case .album(let album): albums[name] = album
             }
         }
+        stamps[name] = stamp
         try? store.discard(onDisk.sorted { $0.revision < $1.revision })
         return stored
     }
@@ -162,16 +170,17 @@ public actor TaskRegistry {
             tasks[name] = nil
             albums[name] = nil
         }
+        stamps[name] = nil
     }
 
-    private func dependents(of album: String, in snapshot: TaskSnapshot) -> [LoadedTask] {
+    func dependents(of album: String, in snapshot: TaskSnapshot) -> [LoadedTask] {
         snapshot.tasks.values.filter { task in
             if case .spe(let module) = task.prompt { return module.album.name == album }
             return false
         }
     }
 
-    private func publish(_ change: (inout [String: LoadedTask], inout [String: PromptAlbum]) -> Void) {
+    func publish(_ change: (inout [String: LoadedTask], inout [String: PromptAlbum]) -> Void) {
         published.withLock { snapshot in
             var tasks = snapshot.tasks
             var albums = snapshot.albums

@@ -1,6 +1,7 @@
 // Who may call what (docs/security.md): task management (`PUT`/`DELETE /v1/tasks/…`) needs the admin token and is
 // refused altogether when read-only or on a non-loopback address without one; with an API token, the inference and
-// task-listing routes need it (or the admin token). Health, readiness, metrics and the OpenAPI document stay open.
+// task-listing routes need it (or the admin token). `POST /v1/tasks/reload` needs the admin token too, but stays
+// allowed in read-only mode: it only reads the tasks directory (a read-only volume on every replica). Health, readiness, metrics and the OpenAPI document stay open.
 import HTTPTypes
 import Hummingbird
 
@@ -13,9 +14,12 @@ struct AccessMiddleware: RouterMiddleware {
         case open
         case api
         case admin
+        /// Admin, but read-only mode does not refuse it (it writes nothing).
+        case reload
     }
 
     static func access(method: HTTPRequest.Method, path: String) -> Access {
+        if path == "/v1/tasks/reload" && method == .post { return .reload }
         if path.hasPrefix("/v1/tasks/") && (method == .put || method == .delete) { return .admin }
         if path.hasPrefix("/v1/") { return .api }
         return .open
@@ -23,19 +27,25 @@ struct AccessMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
-        switch Self.access(method: request.method, path: request.uri.path) {
+        let access = Self.access(method: request.method, path: request.uri.path)
+        switch access {
         case .open: break
         case .api:
             if let apiToken = configuration.apiToken {
                 try Self.requireBearer(request, accepting: [apiToken] + (configuration.adminToken.map { [$0] } ?? []))
             }
-        case .admin:
-            if let refusal = configuration.taskManagementRefusal {
-                throw APIError(.forbidden, code: "task_management_disabled", message: refusal)
-            }
+        case .admin, .reload:
+            let refusal = access == .reload ? reloadRefusal : configuration.taskManagementRefusal
+            if let refusal { throw APIError(.forbidden, code: "task_management_disabled", message: refusal) }
             if let adminToken = configuration.adminToken { try Self.requireBearer(request, accepting: [adminToken]) }
         }
         return try await next(request, context)
+    }
+
+    /// Why `POST /v1/tasks/reload` is refused: only on a non-loopback address without an admin token.
+    var reloadRefusal: String? {
+        guard configuration.adminToken == nil && !configuration.bindsLoopbackOnly else { return nil }
+        return "reloading tasks is disabled on a non-loopback address without an admin token; set --admin-token or ALBUM_ADMIN_TOKEN"
     }
 
     /// Throws 401 unless the `Authorization: Bearer` token equals one of `tokens` (compared in constant time).

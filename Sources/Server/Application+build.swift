@@ -18,6 +18,7 @@ public func buildRouter(service: any InferenceService, configuration: ServerConf
     let routes = Router(context: AlbumRequestContext.self)
     InferenceController(service: service, configuration: configuration).addRoutes(to: routes)
     TaskController(service: service, configuration: configuration).addRoutes(to: routes)
+    TaskReloadController(service: service).addRoutes(to: routes)
     HealthController(service: service, metrics: metrics).addRoutes(to: routes)
     let table = routes.routes.map { ($0.method, $0.path.description) }
 
@@ -27,6 +28,7 @@ public func buildRouter(service: any InferenceService, configuration: ServerConf
     router.add(middleware: RequestShapeMiddleware(configuration: configuration))
     InferenceController(service: service, configuration: configuration).addRoutes(to: router)
     TaskController(service: service, configuration: configuration).addRoutes(to: router)
+    TaskReloadController(service: service).addRoutes(to: router)
     HealthController(service: service, metrics: metrics).addRoutes(to: router)
     return router
 }
@@ -59,9 +61,10 @@ public func buildApplication(service: any InferenceService, configuration: Serve
 /// requests get 503 `shutting_down` while queued and running requests finish. Then the HTTP server stops listening,
 /// writes its last responses and closes; `run()` returns once both have stopped. (A service group shuts its services
 /// down in reverse order, hence the engine comes last.)
-public func makeServiceGroup(application: some ApplicationProtocol, engine: any Service, logger: Logger,
-                             handlesSignals: Bool = true) -> ServiceGroup {
+///   - beside: services that stop first (the task reloader), so no reload runs while the engine drains.
+public func makeServiceGroup(application: some ApplicationProtocol, engine: any Service, beside: [any Service] = [],
+                             logger: Logger, handlesSignals: Bool = true) -> ServiceGroup {
     ServiceGroup(configuration: .init(
-        services: [application, engine], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+        services: [application, engine] + beside, gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
         logger: logger))
 }

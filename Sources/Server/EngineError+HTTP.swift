@@ -19,7 +19,7 @@ extension EngineError {
         case .shuttingDown:
             APIError(.serviceUnavailable, code: "shutting_down", message: description, headers: [.retryAfter: "5"])
         case .invalidArtifact: APIError(.unprocessableContent, code: "invalid_artifact", message: description)
-        case .conflict: APIError(.conflict, code: "conflict", message: description)
+        case .conflict: APIError(.conflict, code: "album_in_use", message: description)
         case .invalidTaskName: APIError(.badRequest, code: "invalid_task_name", message: description)
         case .internalFailure: APIError(.internalServerError, code: "internal_error", message: description)
         }

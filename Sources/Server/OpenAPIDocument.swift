@@ -27,6 +27,13 @@ enum OpenAPIDocument {
                         "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
         "/v1/tasks": {"get": {"summary": "List served tasks",
           "responses": {"200": {"description": "Tasks", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TaskList"}}}}}}},
+        "/v1/tasks/reload": {"post": {"summary": "Rescan the tasks directory and serve what changed (admin token)",
+          "responses": {"200": {"description": "What changed", "content": {"application/json": {"schema": {"type": "object",
+            "required": ["added", "replaced", "removed", "skipped", "generation"], "properties": {
+              "added": {"type": "array", "items": {"type": "string"}}, "replaced": {"type": "array", "items": {"type": "string"}},
+              "removed": {"type": "array", "items": {"type": "string"}}, "generation": {"type": "integer"},
+              "skipped": {"type": "array", "items": {"type": "object", "properties": {"entry": {"type": "string"}, "error": {"type": "string"}}}}}}}}},
+                        "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
         "/v1/tasks/{name}": {
           "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
           "get": {"summary": "Describe one task",
@@ -82,7 +89,10 @@ enum OpenAPIDocument {
             "name": {"type": "string"}, "version": {"type": "string"}, "method": {"type": "string"}, "prompt_tokens": {"type": "integer"},
             "fields": {"type": "array", "items": {"type": "string"}}, "labels": {"type": "array", "items": {"type": "string"}},
             "max_input_tokens": {"type": "integer"}, "max_new_tokens": {"type": "integer"}}},
-          "TaskList": {"type": "object", "required": ["tasks"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/TaskInfo"}}}},
+          "TaskList": {"type": "object", "required": ["tasks", "albums"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/TaskInfo"}},
+            "albums": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"type": "string", "enum": ["album"]},
+              "version": {"type": "string"}, "hash": {"type": "string"}, "prompt_tokens": {"type": "integer"}, "used_by": {"type": "array", "items": {"type": "string"}},
+              "entries": {"type": "array", "items": {"type": "object", "properties": {"source_task": {"type": "string"}, "fraction": {"type": "number"}, "step": {"type": "integer"}}}}}}}}},
           "HealthStatus": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}, "model": {"type": "string"}, "tasks": {"type": "integer"}}},
           "ErrorDetail": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "request_id": {"type": "string"}}},
           "ErrorBody": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}}}

@@ -16,7 +16,7 @@ struct TaskController {
     }
 
     @Sendable func list(_ request: Request, context: AlbumRequestContext) async throws -> Response {
-        JSONBody.response(TaskList(tasks: await service.tasks()))
+        JSONBody.response(TaskList(tasks: await service.tasks(), albums: await service.albums()))
     }
 
     @Sendable func get(_ request: Request, context: AlbumRequestContext) async throws -> Response {

@@ -38,10 +38,20 @@ public struct TaskInfo: Codable, Hashable, Sendable {
     }
 }
 
-/// Body of `GET /v1/tasks`.
+/// Body of `GET /v1/tasks`: the served tasks and the albums their SPE tasks use, each sorted by name.
 public struct TaskList: Codable, Hashable, Sendable {
     public var tasks: [TaskInfo]
-    public init(tasks: [TaskInfo]) { self.tasks = tasks }
+    public var albums: [AlbumInfo]
+    public init(tasks: [TaskInfo], albums: [AlbumInfo] = []) {
+        self.tasks = tasks
+        self.albums = albums
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tasks = try container.decode([TaskInfo].self, forKey: .tasks)
+        albums = try container.decodeIfPresent([AlbumInfo].self, forKey: .albums) ?? []
+    }
 }
 
 /// Body of `GET /readyz` and `GET /healthz`.

@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Serve every task of a tasks directory over HTTP from one resident T5.",
         discussion: """
         With no arguments, serves the bundled demo model and tasks (models/default, models/tasks).
-        Environment variables (used when the flag is absent): ALBUM_MODEL, ALBUM_TASKS, ALBUM_HOST, ALBUM_PORT,
+        SIGHUP, POST /v1/tasks/reload and --tasks-rescan-ms reload what changed in the tasks directory.
+        Environment variables (used when the flag is absent): ALBUM_MODEL, ALBUM_TASKS, ALBUM_TASKS_RESCAN_MS, ALBUM_HOST, ALBUM_PORT,
         ALBUM_THREADS, ALBUM_MAX_BATCH_ROWS, ALBUM_MAX_BATCH_TOKENS, ALBUM_MAX_WAIT_MS, ALBUM_QUEUE_SIZE,
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
         ALBUM_LOG_LEVEL, ALBUM_MAX_CANDIDATES, ALBUM_MAX_CANDIDATE_TOKENS, ALBUM_HEADER_TIMEOUT_MS,
@@ -28,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
+        // SIGHUP reloads the tasks (TaskReloadService); until that service traps it, ignore it rather than exit.
+        signal(SIGHUP, SIG_IGN)
         let settings = try options.resolved(environment: ProcessInfo.processInfo.environment,
                                             cores: ProcessInfo.processInfo.activeProcessorCount)
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
@@ -38,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let overflowPolicy = OverflowPolicy(rawValue: settings.overflow) else {
             throw ValidationError("overflow must be reject or truncate, got \(settings.overflow)")
         }
+        guard settings.tasksRescanMs >= 0 else { throw ValidationError("--tasks-rescan-ms must be 0 (off) or positive") }
         let timeout = Duration.milliseconds(settings.timeoutMs)
         let policy = BatchPolicy(
             maxQueueSize: settings.queueSize, maxBatchRows: settings.maxBatchRows,
@@ -66,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             modelDirectory: URL(fileURLWithPath: modelDir), tasksDirectory: URL(fileURLWithPath: tasksDir),
             configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength,
             metricsFactory: metrics.factory, logger: logger)
-        for issue in await engine.registry.issues {
+        for issue in engine.registry.issues {
             logger.warning("task skipped", metadata: ["task": "\(issue.entry)", "error": "\(issue.error)"])
         }
         logger.info("model loaded", metadata: [
@@ -79,6 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Started before the listener opens, so that no early request finds the engine not running.
         engine.start()
         let app = buildApplication(service: engine, configuration: serverConfiguration, metrics: metrics, logger: logger)
-        try await makeServiceGroup(application: app, engine: engine, logger: logger).run()
+        let reloader = TaskReloadService(
+            interval: settings.tasksRescanMs > 0 ? .milliseconds(settings.tasksRescanMs) : nil, logger: logger,
+            reload: { try await engine.reloadTasks() })
+        try await makeServiceGroup(application: app, engine: engine, beside: [reloader], logger: logger).run()
     }
 }

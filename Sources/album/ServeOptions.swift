@@ -8,6 +8,8 @@ struct ServeOptions: ParsableArguments {
     var model: String?
     @Option(help: "Tasks directory (Album task folders and PEFT adapter folders). Default: models/tasks.")
     var tasks: String?
+    @Option(name: .customLong("tasks-rescan-ms"), help: "Rescan the tasks directory this often and serve what changed (0: only on SIGHUP or POST /v1/tasks/reload). Default: 0.")
+    var tasksRescanMs: Int?
     @Option(help: "Address to listen on. Default: 127.0.0.1.")
     var host: String?
     @Option(help: "Port. Default: 8080.")
@@ -64,6 +66,7 @@ struct ServeOptions: ParsableArguments {
     struct Settings: Equatable {
         var model = "models/default"
         var tasks = "models/tasks"
+        var tasksRescanMs = 0
         var host = "127.0.0.1"
         var port = 8080
         var threads: Int
@@ -107,6 +110,7 @@ struct ServeOptions: ParsableArguments {
         let d = Settings(threads: min(2, cores))
         return Settings(
             model: try setting(model, "ALBUM_MODEL", d.model), tasks: try setting(tasks, "ALBUM_TASKS", d.tasks),
+            tasksRescanMs: try setting(tasksRescanMs, "ALBUM_TASKS_RESCAN_MS", d.tasksRescanMs),
             host: try setting(host, "ALBUM_HOST", d.host), port: try setting(port, "ALBUM_PORT", d.port),
             threads: try setting(threads, "ALBUM_THREADS", d.threads),
             maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", d.maxBatchRows),

@@ -91,17 +91,29 @@ struct TasksCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a static task's prompt as a PEFT PROMPT_TUNING adapter.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a static task's prompt as a PEFT PROMPT_TUNING adapter, with a task.json keeping its template, labels and limits.")
         @OptionGroup var options: DirectoryOptions
         @Argument(help: "Task name.") var name: String
-        @Option(name: .long, help: "Output folder (adapter_config.json + adapter_model.safetensors).") var out: String
+        @Option(name: .long, help: "Output folder (adapter_config.json + adapter_model.safetensors + task.json).") var out: String
 
         func run() async throws {
-            guard let task = try options.registry().snapshot().task(named: name) else { throw CLIError("no task named '\(name)'") }
+            let registry = try options.registry()
+            guard let task = registry.snapshot().task(named: name) else { throw CLIError("no task named '\(name)'") }
             guard case .fixed(let prompt) = task.prompt else {
                 throw CLIError("'\(name)' is an SPE task: its prompt depends on the input and has no PEFT equivalent")
             }
             try PEFTExport.write(prompt: prompt, baseModelNameOrPath: nil, to: URL(fileURLWithPath: out))
+            // PEFT reads only the adapter files; the manifest keeps what Album serves the task with, so importing or
+            // uploading the folder gives the same task (template, labels, decoding, limits, checkpoint fingerprint).
+            var manifest = task.manifest
+            manifest.kind = .staticPrompt
+            manifest.promptFormat = .peft
+            manifest.promptFile = nil
+            manifest.peftTaskId = nil
+            manifest.promptLength = prompt.shape[0]
+            manifest.baseModel = BaseModelRef(fingerprint: registry.model.fingerprint, dModel: registry.model.dModel)
+            try manifest.encoded().write(to: URL(fileURLWithPath: out).appendingPathComponent(TaskManifest.fileName))
             print("wrote PEFT adapter (\(prompt.shape[0]) virtual tokens, d=\(prompt.shape[1])) to \(out)")
         }
     }

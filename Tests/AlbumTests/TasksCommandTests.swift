@@ -80,7 +80,7 @@ import Testing
         #expect(exported.status == 0, "stderr: \(exported.stderr)")
         #expect(exported.stdout == "wrote PEFT adapter (8 virtual tokens, d=64) to \(out.path)\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["adapter_config.json", "adapter_model.safetensors"])
+                == ["adapter_config.json", "adapter_model.safetensors", "task.json"])
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("adapter_config.json"))) as? [String: Any])
         #expect(config["peft_type"] as? String == "PROMPT_TUNING" && (config["num_virtual_tokens"] as? NSNumber)?.intValue == 8)
 
@@ -88,18 +88,26 @@ import Testing
         #expect(validated.status == 0 && validated.stdout == "ok: exported\n", "stderr: \(validated.stderr)")
         let imported = try await workspace.tasksCommand(["import", out.path, "--name", "sentiment-peft"])
         #expect(imported.stdout == "imported task sentiment-peft (peft:PROMPT_TUNING) as version 1\n", "stderr: \(imported.stderr)")
+        // Lossless: the task.json next to the adapter keeps how Album serves the task.
+        let original = try await workspace.tasksCommand(["show", "sentiment"]).json()
+        let copy = try await workspace.tasksCommand(["show", "sentiment-peft"]).json()
+        for key in ["template", "fields", "labels", "promptLength", "maxInputTokens", "kind"] {
+            #expect((copy[key] as? NSObject) == (original[key] as? NSObject), "\(key): \(copy[key] ?? "nil") vs \(original[key] ?? "nil")")
+        }
+        #expect((copy["decoding"] as? NSDictionary) == (original["decoding"] as? NSDictionary))
+        #expect((copy["warnings"] as? [String]) == [], "the export carries the checkpoint fingerprint")
 
-        // The same prompt: the original (templated) and the re-imported adapter (plain text) score identically.
+        // The same prompt and template: the original and the re-imported adapter score identically.
         func score(_ arguments: [String]) async throws -> Double {
             let result = try await CLIRunner.run(["score", "--model", "models/default", "--tasks", workspace.tasks.path,
                                             "--target", "positive", "--json"] + arguments)
             #expect(result.status == 0, "stderr: \(result.stderr)")
             return try #require((try result.json()["logprob"] as? NSNumber)?.doubleValue)
         }
-        let original = try await score(["--task", "sentiment", "--fields", #"{"sentence": "a warm film"}"#])
-        let roundTrip = try await score(["--task", "sentiment-peft", "--text", "sst2 sentence: a warm film"])
-        #expect(original == roundTrip)
-        #expect(original != (try await score(["--task", "sentiment-peft", "--text", "sst2 sentence: a cold film"])))
+        let originalScore = try await score(["--task", "sentiment", "--fields", #"{"sentence": "a warm film"}"#])
+        let roundTrip = try await score(["--task", "sentiment-peft", "--fields", #"{"sentence": "a warm film"}"#])
+        #expect(originalScore == roundTrip)
+        #expect(originalScore != (try await score(["--task", "sentiment-peft", "--fields", #"{"sentence": "a cold film"}"#])))
 
         let spe = try await workspace.tasksCommand(["export", "nli", "--out", workspace.root.appendingPathComponent("nli-out").path])
         #expect(spe.status != 0 && spe.stderr.contains("'nli' is an SPE task"), "stderr: \(spe.stderr)")

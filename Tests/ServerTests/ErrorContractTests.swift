@@ -95,7 +95,7 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
                   message: .exact("GET is not allowed on /v1/generate"), allow: "POST"),
         ErrorCase(method: .post, uri: "/v1/tasks/static-a", body: "{}", status: 405, code: "method_not_allowed",
                   message: .exact("POST is not allowed on /v1/tasks/static-a"), allow: "DELETE, GET, PUT"),
-        ErrorCase(method: .delete, uri: "/v1/tasks/album-a", body: nil, status: 409, code: "conflict",
+        ErrorCase(method: .delete, uri: "/v1/tasks/album-a", body: nil, status: 409, code: "album_in_use",
                   message: .exact(#"conflict: album 'album-a' is used by tasks ["spe-a", "spe-attempt"]"#)),
         ErrorCase(method: .post, uri: "/v1/generate",
                   body: #"{"task": "peft-pt", "input": "\#(String(repeating: "a", count: 5000))"}"#, status: 413,

@@ -70,5 +70,13 @@ final class FakeService: InferenceService {
         state.withLockedValue { $0[name] = nil }
     }
 
+    /// Reports one scripted change, so the route's wiring and access rules can be checked without a directory.
+    func reloadTasks() async throws -> TaskReloadResult {
+        TaskReloadResult(added: ["fresh"], replaced: [], removed: [], skipped: [.init(entry: "broken", error: "scripted")],
+                         generation: 2)
+    }
+
+    func albums() async -> [AlbumInfo] { [] }
+
     func readiness() async -> Readiness { Readiness(isReady: ready, model: "fake", tasks: state.withLockedValue { $0.count }) }
 }

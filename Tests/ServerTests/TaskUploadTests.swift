@@ -105,7 +105,7 @@ import Testing
 
             // Replacing album-a (which SPE tasks use) by something else would change what those tasks compute.
             let conflict = try await client.execute(uri: "/v1/tasks/album-a", method: .put, headers: headers, body: valid)
-            try expectError(conflict, status: 409, code: "conflict",
+            try expectError(conflict, status: 409, code: "album_in_use",
                             message: .exact(#"conflict: album 'album-a' is used by tasks ["spe-a", "spe-attempt"]"#),
                             "replacing a used album")
         }

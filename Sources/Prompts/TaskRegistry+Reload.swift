@@ -1,0 +1,114 @@
+// Rescanning the tasks directory while serving: how every replica picks up tasks that another process wrote
+// (`album tasks import`, a shared volume updated by a rollout). Only entries whose folder or files changed are
+// loaded again; all changes are published as one new snapshot, so in-flight requests finish on the old versions.
+// A broken entry never replaces a working version, and an album stays while served SPE tasks still use it.
+import Foundation
+
+extension TaskRegistry {
+    /// Brings the served snapshot in line with the tasks directory. Never writes to the directory (it may be a
+    /// read-only volume).
+    /// - Returns: what changed and what was skipped; an unreadable directory is one issue and changes nothing.
+    @discardableResult
+    public func reload() -> TaskReloadReport {
+        var report = TaskReloadReport()
+        let current = snapshot()
+        let scanned: (entries: [String: [TaskStore.Entry]], invalid: [String])
+        do { scanned = try store.scan() } catch {
+            report.issues = [LoadIssue(entry: directory.lastPathComponent, error: error)]
+            report.generation = current.generation
+            return report
+        }
+        let entries = scanned.entries
+        var kinds: [String: TaskKind] = [:]
+        for (name, revisions) in entries {
+            kinds[name] = revisions.lazy.compactMap { try? ArtifactLoader.manifest(of: $0.url).kind }.first
+        }
+        var newStamps: [String: EntryStamp] = [:]
+        var albumIssues: [LoadIssue] = []
+        var albums: [String: PromptAlbum] = [:]
+        for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where kinds[name] == .album {
+            let served = current.albums[name].map(LoadedArtifact.album)
+            if case .album(let album)? = resolve(name, revisions, served: served, albums: [:],
+                                                 issues: &albumIssues, stamps: &newStamps) {
+                albums[name] = album
+            }
+        }
+        // An album that served SPE tasks still need keeps its current version (as `put` and `remove` refuse with
+        // albumInUse); tasks are resolved again against the albums kept, until nothing conflicts.
+        var keptAlbums: [LoadIssue] = []
+        var tasks: [String: LoadedTask] = [:]
+        var taskIssues: [LoadIssue] = []
+        // Each round reverts at least one album to the version its users hold, so it ends within albums + 1 rounds.
+        for _ in 0...(current.albums.count + albums.count) {
+            taskIssues = []
+            tasks = [:]
+            for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where kinds[name] != .album {
+                let served = current.tasks[name].map(LoadedArtifact.task)
+                if case .task(let task)? = resolve(name, revisions, served: served, albums: albums,
+                                                   issues: &taskIssues, stamps: &newStamps) {
+                    tasks[name] = task
+                }
+            }
+            var conflicts: [String: (album: PromptAlbum, users: [String])] = [:]
+            for task in tasks.values {
+                guard case .spe(let module) = task.prompt, albums[module.album.name]?.hash != module.album.hash else { continue }
+                conflicts[module.album.name, default: (module.album, [])].users.append(task.name)
+            }
+            if conflicts.isEmpty { break }
+            for (name, conflict) in conflicts {
+                albums[name] = current.albums[name] ?? conflict.album
+                newStamps[name] = stamps[name]
+                keptAlbums.append(LoadIssue(entry: name, error: .albumInUse(album: name, tasks: conflict.users.sorted())))
+            }
+        }
+        report.issues = albumIssues + keptAlbums + taskIssues
+
+        let before = Set(current.tasks.keys).union(current.albums.keys)
+        let after = Set(tasks.keys).union(albums.keys)
+        report.added = after.subtracting(before).sorted()
+        report.removed = before.subtracting(after).sorted()
+        report.replaced = after.intersection(before).filter { name in
+            if let task = tasks[name] { return current.tasks[name] !== task }
+            return current.albums[name] !== albums[name]
+        }.sorted()
+        stamps = newStamps
+        if report.changed {
+            published.withLock { snapshot in
+                snapshot = TaskSnapshot(generation: snapshot.generation + 1, tasks: tasks, albums: albums)
+            }
+        }
+        report.generation = snapshot().generation
+        return report
+    }
+
+    /// The artifact to serve for `name`: the served one while its folder is unchanged (and its album still the one
+    /// served), else the highest revision that validates, else the served one (a broken entry never replaces a
+    /// working version); nil when nothing validates and nothing was served.
+    private func resolve(_ name: String, _ revisions: [TaskStore.Entry], served: LoadedArtifact?,
+                         albums: [String: PromptAlbum], issues: inout [LoadIssue],
+                         stamps newStamps: inout [String: EntryStamp]) -> LoadedArtifact? {
+        for revision in revisions {
+            let stamp = EntryStamp(folder: revision.url)
+            if let served, stamps[name] == stamp, Self.usesServedAlbum(served, albums) {
+                newStamps[name] = stamp
+                return served
+            }
+            do {
+                let artifact = try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
+                                                       model: model, albums: albums)
+                newStamps[name] = stamp
+                return artifact
+            } catch {
+                issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
+            }
+        }
+        if served != nil { newStamps[name] = stamps[name] }
+        return served
+    }
+
+    /// False for an SPE task whose album object is not the one about to be served (it is loaded again against it).
+    private static func usesServedAlbum(_ artifact: LoadedArtifact, _ albums: [String: PromptAlbum]) -> Bool {
+        guard case .task(let task) = artifact, case .spe(let module) = task.prompt else { return true }
+        return albums[module.album.name] === module.album
+    }
+}
