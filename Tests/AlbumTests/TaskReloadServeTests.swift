@@ -70,9 +70,12 @@ struct TaskReloadServeTests {
 
         // A removed folder stops being served; a broken one is skipped and logged.
         try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("summarize"))
-        let broken = workspace.tasks.appendingPathComponent("broken")
-        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
-        try Data("{\"kind\": \"static\"}".utf8).write(to: broken.appendingPathComponent("task.json"))
+        // Built beside the tasks directory and moved in whole, so that no rescan sees it half-written (an empty
+        // folder and then one with a task.json would be two different skipped entries).
+        let staging = workspace.tasks.deletingLastPathComponent().appendingPathComponent("broken-staging")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try Data("{\"kind\": \"static\"}".utf8).write(to: staging.appendingPathComponent("task.json"))
+        try FileManager.default.moveItem(at: staging, to: workspace.tasks.appendingPathComponent("broken"))
         try await Self.waitFor(port, "/v1/tasks/summarize", status: 404, server)
         #expect(try await Self.status(port, "/v1/tasks/broken") == 404)
         try await Self.eventually("the skipped entry in the log", server) {
