@@ -293,16 +293,8 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     }
 
     static func attentionEntries(_ weights: [Float], album: PromptAlbum) -> [AttentionEntry] {
-        let entries = album.entries
-        return weights.enumerated().map { index, weight in
-            let source: String
-            if index < entries.count {
-                let e = entries[index]
-                source = e.sourceTask + (e.fraction.map { "@\($0)" } ?? e.step.map { "@step\($0)" } ?? "")
-            } else {
-                source = "task"  // ATTEMPT mode: P_task is the last candidate.
-            }
-            return AttentionEntry(source: source, weight: Double(weight))
+        weights.enumerated().map { index, weight in
+            AttentionEntry(source: album.candidateLabel(index), weight: Double(weight))
         }
     }
 }

@@ -21,6 +21,14 @@ public final class PromptAlbum: Sendable {
     public var dModel: Int { prompts.shape[2] }
     public var entries: [AlbumEntry] { manifest.album?.entries ?? [] }
 
+    /// How an SPE attention weight over candidate `index` is labelled (HTTP and CLI alike): the entry's source task
+    /// and its snapshot ("topic@0.6", "topic@step30"), or "task" past the album (ATTEMPT mode's P_task).
+    public func candidateLabel(_ index: Int) -> String {
+        guard index < entries.count else { return "task" }
+        let entry = entries[index]
+        return entry.sourceTask + (entry.fraction.map { "@\($0)" } ?? entry.step.map { "@step\($0)" } ?? "")
+    }
+
     init(name: String, version: Int, manifest: TaskManifest, prompts: Tensor) {
         precondition(prompts.rank == 3, "album prompts must be (M, l, d), got \(prompts.shape)")
         self.name = name

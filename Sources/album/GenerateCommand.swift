@@ -48,25 +48,26 @@ struct GenerateCommand: AsyncParsableCommand {
         guard numBeams >= 1 else { throw ValidationError("--num-beams must be ≥ 1") }
     }
 
+    /// The keys of `POST /v1/generate`'s answer for the same things.
     struct Output: Encodable {
+        let output: String
         let ids: [Int32]
-        let text: String
         /// SPE tasks only: attention weights over the album entries.
-        var album_weights: [Float]? = nil
+        var attention: [TaskOptions.AttentionWeight]? = nil
     }
 
     func run() async throws {
         let model = try options.loadModel()
         let tokenizer = text != nil || taskOptions.fields != nil ? try options.loadTokenizer(for: "--text") : options.optionalTokenizer()
         let encoded: EncoderOutput
-        var albumWeights: [Float]? = nil
+        var attention: [TaskOptions.AttentionWeight]? = nil
         var maxNewTokens = self.maxNewTokens ?? 32
         if taskOptions.isActive {  // [P ; E[x]] with the task's template and prompt
             let task = try taskOptions.loadTask(modelDirectory: options.directory)
             maxNewTokens = self.maxNewTokens ?? task.decoding.maxNewTokens  // as the server does
             let input = try inputIDs.map { try IDList.parse($0, option: "--input-ids") }
                 ?? taskOptions.inputIDs(task: task, text: text, tokenizer: tokenizer)
-            (encoded, albumWeights) = try TaskOptions.encode(model: model, task: task, ids: input)
+            (encoded, attention) = try TaskOptions.encode(model: model, task: task, ids: input)
         } else {
             let input = try text.map { tokenizer!.encode($0) } ?? IDList.parse(inputIDs!, option: "--input-ids")
             guard !input.isEmpty else { throw CLIError("the input has no tokens") }
@@ -76,11 +77,11 @@ struct GenerateCommand: AsyncParsableCommand {
             ? model.greedy([encoded], maxNewTokens: maxNewTokens)[0]
             : model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens, lengthPenalty: lengthPenalty,
                                earlyStopping: earlyStopping)
-        let output = Output(ids: ids, text: tokenizer?.decode(ids, skipSpecialTokens: true) ?? "", album_weights: albumWeights)
+        let output = Output(output: tokenizer?.decode(ids, skipSpecialTokens: true) ?? "", ids: ids, attention: attention)
         if json {
             print(try JSONOutput.render(output))
         } else {
-            if tokenizer != nil { print(output.text) }
+            if tokenizer != nil { print(output.output) }
             print("ids: \(ids.map(String.init).joined(separator: ","))")
         }
     }

@@ -74,8 +74,18 @@ struct TaskOptions: ParsableArguments {
 
     /// Encoder input [P ; E[x]] (l + n, d) of `ids` under `task`, and the SPE attention weights if any.
     /// Encodes one request through `task`'s prompt: `[P ; E[ids]]`, and the SPE attention weights when it has any.
-    static func encode(model: T5Model, task: LoadedTask, ids: [Int32]) throws -> (EncoderOutput, albumWeights: [Float]?) {
+    static func encode(model: T5Model, task: LoadedTask, ids: [Int32]) throws -> (EncoderOutput, attention: [AttentionWeight]?) {
         let prompt = PromptBuilder.prompts(for: [PromptRow(task: task, input: try model.embed(ids))])[0]
-        return (try model.encode(rows: [EncoderRow(prompt: prompt.prompt, tokens: ids)])[0], prompt.albumWeights)
+        var attention: [AttentionWeight]?
+        if let weights = prompt.albumWeights, case .spe(let module) = task.prompt {
+            attention = weights.enumerated().map { AttentionWeight(source: module.album.candidateLabel($0), weight: Double($1)) }
+        }
+        return (try model.encode(rows: [EncoderRow(prompt: prompt.prompt, tokens: ids)])[0], attention)
+    }
+
+    /// One SPE attention weight, as the HTTP API names it: `{"source": "topic@0.6", "weight": 0.3}`.
+    struct AttentionWeight: Encodable {
+        let source: String
+        let weight: Double
     }
 }

@@ -49,7 +49,7 @@ struct TasksCommand: AsyncParsableCommand {
             let snapshot = try options.registry().snapshot()
             var facts: [String: Any]
             if let task = snapshot.task(named: name) {
-                facts = ["kind": task.kind.rawValue, "version": task.version, "source": task.source,
+                facts = ["kind": task.kind.rawValue, "version": String(task.version), "source": task.source,
                          "promptLength": task.promptLength, "template": task.template.source, "fields": task.template.fields,
                          "decoding": ["mode": task.decoding.mode.rawValue, "maxNewTokens": task.decoding.maxNewTokens],
                          "ownedBytes": task.ownedBytes, "warnings": task.warnings]
@@ -61,7 +61,7 @@ struct TasksCommand: AsyncParsableCommand {
                                     "pooling": module.pooling.rawValue, "includeTaskInAttention": module.includeTaskInAttention]
                 }
             } else if let album = snapshot.albums[name] {
-                facts = ["kind": "album", "version": album.version, "hash": album.hash, "shape": album.prompts.shape,
+                facts = ["kind": "album", "version": String(album.version), "hash": album.hash, "shape": album.prompts.shape,
                          "entries": album.entries.map { ["sourceTask": $0.sourceTask, "fraction": $0.fraction.map { $0 as Any } ?? NSNull(), "step": $0.step.map { $0 as Any } ?? NSNull()] }]
             } else {
                 throw CLIError("no task or album named '\(name)'")

@@ -109,7 +109,18 @@ import Testing
             let result = try await CLIRunner.run(["generate", "--model", "models/default", "--tasks", "models/tasks",
                                             "--task", task, "--max-new-tokens", "4", "--json"] + input)
             #expect(result.status == 0, "task \(task) stderr: \(result.stderr)")
-            #expect(CLIRunner.ints(try result.json()["ids"]).count >= 1)
+            let json = try result.json()
+            #expect(CLIRunner.ints(json["ids"]).count >= 1)
+            // The keys of POST /v1/generate: "output", and for an SPE task "attention" [{source, weight}].
+            #expect(json["output"] is String && json["text"] == nil && json["album_weights"] == nil, "\(json)")
+            let attention = json["attention"] as? [[String: Any]]
+            if task == "nli" {
+                let sources = attention?.compactMap { $0["source"] as? String } ?? []
+                let total = attention?.compactMap { ($0["weight"] as? NSNumber)?.doubleValue }.reduce(0, +) ?? 0
+                #expect(sources.count == 6 && sources.first == "sentiment@0.6" && abs(total - 1) < 1e-5, "\(json)")
+            } else {
+                #expect(attention == nil)
+            }
         }
         // Without --max-new-tokens the task's decoding default applies, as in the server.
         let manifest = try CLIRunner.loadJSON("../../models/tasks/nli/task.json")

@@ -45,7 +45,8 @@ import Testing
         #expect(shown.status == 0, "stderr: \(shown.stderr)")
         let facts = try shown.json()
         #expect(facts["name"] as? String == "mood" && facts["kind"] as? String == "static")
-        #expect((facts["version"] as? NSNumber)?.intValue == 1 && facts["source"] as? String == "album")
+        // The version is a string, as `GET /v1/tasks/{name}` gives it.
+        #expect(facts["version"] as? String == "1" && facts["source"] as? String == "album")
         #expect(facts["labels"] as? [String] == ["negative", "positive"])
         #expect(facts["template"] as? String == "sst2 sentence: {sentence}" && facts["fields"] as? [String] == ["sentence"])
         #expect((facts["promptLength"] as? NSNumber)?.intValue == 8 && (facts["maxInputTokens"] as? NSNumber)?.intValue == 128)
