@@ -304,6 +304,10 @@ ALBUM_BODY void dropout_group_words(uint32_t words[64], uint64_t group, uint32_t
 // of 64 consecutive elements is 16 blocks drawn side by side.
 // Kept when the word's top 24 bits are >= threshold = round(p * 2^24); kept values are scaled by `scale`.
 // accumulate == 0: out = kept ? in * scale : 0;  accumulate == 1: out += kept ? in * scale : 0.
+ALBUM_BODY void mask_like_body(float *out, const float *like, size_t count, float scale) {
+    for (size_t i = 0; i < count; i++) out[i] = like[i] != 0.0f ? out[i] * scale : 0.0f;
+}
+
 typedef void (*album_group_words_fn)(uint32_t words[64], uint64_t group, uint32_t layer, uint32_t step, uint32_t k0,
                                      uint32_t k1);
 
@@ -422,11 +426,14 @@ ALBUM_TARGET_AVX512 static void dropout_group_words_avx512(uint32_t words[64], u
                                         float scale, album_dropout_key key, uint64_t offset, int accumulate) {    \
         dropout_body(out, in, count, threshold, scale, key, offset, accumulate, group_words);                     \
     }                                                                                                             \
+    target static void mask_like_##suffix(float *out, const float *like, size_t count, float scale) {             \
+        mask_like_body(out, like, count, scale);                                                                  \
+    }                                                                                                             \
     static const album_training_kernels training_##suffix = {                                                     \
         #suffix,                      rmsnorm_forward_##suffix,     rmsnorm_backward_##suffix,                    \
         layernorm_forward_##suffix,   layernorm_backward_##suffix,  softmax_backward_##suffix,                    \
         activation_backward_##suffix, gated_backward_##suffix,      cross_entropy_row_##suffix,                   \
-        dropout_##suffix,                                                                                         \
+        dropout_##suffix,             mask_like_##suffix,                                                         \
     };
 
 ALBUM_TRAINING_VARIANT(portable, , dropout_group_words_generic)
@@ -485,4 +492,8 @@ void album_cross_entropy_row(float *dlogits, const float *logits, size_t vocab, 
 void album_dropout(float *out, const float *in, size_t count, uint32_t threshold, float scale, album_dropout_key key,
                    uint64_t offset, int accumulate) {
     album_training_active()->dropout(out, in, count, threshold, scale, key, offset, accumulate);
+}
+
+void album_mask_like(float *out, const float *like, size_t count, float scale) {
+    album_training_active()->mask_like(out, like, count, scale);
 }

@@ -72,3 +72,13 @@ public func dropoutBackward(dInp: UnsafeMutablePointer<Float>, dOut: UnsafePoint
                             probability p: Double, key: DropoutKey, offset: Int = 0) {
     dropoutAdd(into: dInp, dOut, count: count, probability: p, key: key, offset: offset)
 }
+
+/// gradient (count) = dropped != 0 ? gradient / (1 − p) : 0: the backward of a dropout from its output `dropped`
+/// instead of its key. This is the true backward wherever the dropout's input was non-zero; where it was 0 the true
+/// gradient may be non-zero but is multiplied by that 0 next (softmax′ multiplies dP by P), so no mask is drawn.
+public func dropoutGradient(_ gradient: UnsafeMutablePointer<Float>, like dropped: UnsafePointer<Float>, count: Int,
+                            probability p: Double) {
+    precondition(p >= 0 && p < 1 && count >= 0, "dropoutGradient(like:): p \(p), count \(count)")
+    guard p > 0 else { return }
+    album_mask_like(gradient, dropped, count, DropoutKey.scale(p))
+}

@@ -1,7 +1,8 @@
 // Backward of `attend` for one sequence and all heads (autograd of HF eager_attention_forward with scaling 1):
 // P' = dropout(P), out = P'·V  →  dV += P'ᵀ·dO, dP' = dO·Vᵀ, dP = dropout′(dP'), dS = softmax′(P, dP) (also the
 // gradient of the additive position bias), dQ += dS·K, dK += dSᵀ·Q. The probabilities come from the forward's
-// recording; the dropout mask is regenerated from its key. Legend: Lq = queries, Lk = keys, dkv = head dim.
+// recording; the dropout mask is regenerated from its key once (P'), and dP's mask read off P'. Legend: Lq = queries,
+// Lk = keys, dkv = head dim.
 import Kernels
 
 /// Gradients of one sequence's attention; every gradient is ADDED into its buffer.
@@ -42,9 +43,9 @@ func attendBackward(dOut: UnsafePointer<Float>, lddo: Int,
         Matmul.gemm(m: lq, n: lk, k: dkv, a: dOh, lda: lddo, transposedA: false, b: vh, ldb: ldv,
                     transposedB: true, c: dProbabilities, ldc: lk, beta: 0)
         if let dropout {
-            // dP = dP' · mask / (1 − p): the forward's product again, from the same key.
-            dropoutForward(out: dProbabilities, inp: dProbabilities, count: count, probability: dropout.probability,
-                           key: dropout.site, offset: dropout.offset + h * count)
+            // dP = dP' · mask / (1 − p), the mask read off P' (in dScores) instead of drawn again: they differ only
+            // where P = 0, and softmax′ below multiplies dP by P.
+            dropoutGradient(dProbabilities, like: dScores, count: count, probability: dropout.probability)
         }
         // dS (Lq, Lk) = P ⊙ (dP − Σ P·dP) on each row's valid prefix; the bias gradient is the same dS.
         dScores.update(repeating: 0, count: count)

@@ -112,6 +112,12 @@ private func cActivation(_ kind: Activation) -> album_activation {
             let key = album_dropout_key(seed: 0xFEED_F00D_1234, step: 7, layer: 3)
             kernels.dropout(dropped.data, keep.data, count, 1_677_722, 1 / Float(0.9), key, 5, 0)
             dropoutResults.append(dropped.array)
+
+            // The backward from the dropout's output: the naive twin, bit for bit.
+            let upstream = rng.floats(count), masked = Tensor(shape: [count], values: upstream)
+            kernels.mask_like(masked.data, dropped.data, count, 1 / Float(0.9))
+            #expect(masked.array == Naive.dropoutGradient(upstream, like: dropped.array, probability: 0.1),
+                    "\(name) mask_like")
         }
         // Integer RNG, one multiply per kept value: every variant draws the same mask and the same values.
         for result in dropoutResults.dropFirst() { #expect(result == dropoutResults[0]) }

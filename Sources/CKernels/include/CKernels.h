@@ -117,6 +117,10 @@ void album_cross_entropy_row(float *dlogits, const float *logits, size_t vocab, 
 void album_dropout(float *out, const float *in, size_t count, uint32_t threshold, float scale, album_dropout_key key,
                    uint64_t offset, int accumulate);
 
+/// out (count) = like != 0 ? out * scale : 0: the backward of a dropout whose output `like` is at hand (the mask is
+/// where it is non-zero, up to elements whose input was 0).
+void album_mask_like(float *out, const float *like, size_t count, float scale);
+
 /// Philox4x32-10 in place on counter[4] under key (key0, key1) (Random123 known-answer tests hold it).
 void album_philox4x32_10(uint32_t counter[4], uint32_t key0, uint32_t key1);
 
@@ -140,6 +144,7 @@ typedef struct album_training_kernels {
                               float scale, double *nll, double *smooth);
     void (*dropout)(float *out, const float *in, size_t count, uint32_t threshold, float scale,
                     album_dropout_key key, uint64_t offset, int accumulate);
+    void (*mask_like)(float *out, const float *like, size_t count, float scale);
 } album_training_kernels;
 
 /// The variant the training functions run on this CPU (chosen once, thread-safely, at first use).

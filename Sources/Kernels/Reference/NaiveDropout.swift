@@ -30,4 +30,10 @@ extension Naive {
             dropoutKeeps(UInt64(key.firstElement + offset + i), probability: p, key: key) ? v * scale : 0
         }
     }
+
+    /// gradient · (dropped ≠ 0) / (1 − p), element by element.
+    public static func dropoutGradient(_ gradient: [Float], like dropped: [Float], probability p: Double) -> [Float] {
+        let scale: Float = 1 / Float(1 - p)
+        return zip(gradient, dropped).map { g, d in d != 0 ? g * scale : 0 }
+    }
 }
