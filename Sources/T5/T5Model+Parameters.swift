@@ -62,6 +62,20 @@ extension T5Model {
         }
     }
 
+    /// The gradient of every trainable weight with the object that owns it, in HF module order (sharded steps give
+    /// each shard buffers of these shapes, then add them into these tensors in this order).
+    var trainableGradients: [(owner: ObjectIdentifier, gradient: Tensor)] {
+        units.compactMap { unit in
+            guard let gradient = unit.gradient else { return nil }
+            switch unit {
+            case .linear(let layer): return (ObjectIdentifier(layer), gradient)
+            case .norm(let layer): return (ObjectIdentifier(layer), gradient)
+            case .embedding(let layer): return (ObjectIdentifier(layer), gradient)
+            case .bias(let table): return (ObjectIdentifier(table), gradient)
+            }
+        }
+    }
+
     /// Every weight in HF module order (shared embedding, encoder, decoder, LM head); a tied head is the embedding.
     private var units: [TrainableUnit] {
         var units: [TrainableUnit] = [.embedding(weights.embedding), .bias(weights.encoderBias)]

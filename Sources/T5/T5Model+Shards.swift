@@ -3,15 +3,16 @@
 // independent GEMM streams beat one OpenBLAS call split over two threads on these shapes, and every element-wise
 // pass — dropout, softmax, norms — then runs in parallel too). Each shard draws the whole batch's dropout masks
 // (TrainingPass.Placement) and divides by the whole batch's target-token count, so the step equals the unsharded one.
+// Trainable weights accumulate into per-shard buffers (ShardGradients), added into their gradients in shard order.
 import Dispatch
 import Kernels
 
 extension T5Model {
     /// `lossAndGradients(batch:options:)` on up to `threads` shards run side by side. The loss is the sum of the
     /// shards' parts (each already divided by the whole batch's token count) and each example's prompt gradient is
-    /// computed by one shard, so the result matches the unsharded call up to float summation order inside GEMMs.
-    /// Shards need a frozen model (no weight accumulates a gradient); with a trainable weight, with fewer than two
-    /// examples or with `threads` ≤ 1 this is the unsharded call, and GEMMs use `BLAS.threads`.
+    /// computed by one shard, so the result matches the unsharded call up to float summation order (inside GEMMs,
+    /// and for trainable weights the order in which the shards' sums are added). With fewer than two examples or
+    /// `threads` ≤ 1 this is the unsharded call, and GEMMs use `BLAS.threads`.
     /// - Throws: as `lossAndGradients(batch:options:)`.
     public func lossAndGradients(batch: [TrainingExample], options: TrainingOptions, threads: Int)
         throws(T5Error) -> TrainingLoss {
@@ -21,13 +22,15 @@ extension T5Model {
         }
         let shards = Self.shardRanges(lengths: batch.map { $0.input.length + $0.labels.count },
                                       count: min(threads, batch.count))
-        guard shards.count > 1, trainableTensors.isEmpty, (options.lossNormalizer ?? counted) > 0 else {
+        guard shards.count > 1, (options.lossNormalizer ?? counted) > 0 else {
             return lossAndGradients(validated: batch, options: options, placement: TrainingPass.Placement())
         }
         let shardOptions = TrainingOptions(dropout: options.dropout, seed: options.seed, step: options.step,
                                            labelSmoothing: options.labelSmoothing,
                                            lossNormalizer: options.lossNormalizer ?? counted)
         let parts = LockedValue<[Int: TrainingLoss]>([:])
+        let trainable = trainableGradients
+        let sinks = trainable.isEmpty ? [] : shards.map { _ in ShardGradients(shapesOf: trainable) }
         let savedThreads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = savedThreads }
@@ -36,8 +39,15 @@ extension T5Model {
             let placement = TrainingPass.Placement(after: batch[..<range.lowerBound].map {
                 (input: $0.input.length, target: $0.labels.count)
             })
-            let part = lossAndGradients(validated: Array(batch[range]), options: shardOptions, placement: placement)
+            let run = { self.lossAndGradients(validated: Array(batch[range]), options: shardOptions, placement: placement) }
+            let part = sinks.isEmpty ? run() : sinks[shard].collecting(run)
             parts.withLock { $0[shard] = part }
+        }
+        for (owner, gradient) in trainable {  // the shards' sums, added in shard order
+            for sink in sinks {
+                guard let buffer = sink.buffer(of: owner) else { continue }
+                addInPlace(gradient.data, buffer.data, count: gradient.count)
+            }
         }
         let ordered = parts.withLock { all in (0..<shards.count).map { all[$0]! } }
         return TrainingLoss(loss: ordered.reduce(0) { $0 + $1.loss }, targetTokens: counted,

@@ -66,16 +66,39 @@ import TestSupport
         check([1, 1, 1, 1, 1, 1, 100], 3, [0..<5, 5..<6, 6..<7])  // later ranges still get an item each
     }
 
-    @Test func trainableWeightsRunAsOneShard() throws {
-        let model = try TinyModels.load("v11_gated_untied")
+    /// Every weight trainable (tied and untied heads, the embedding, norms, bias tables): each shard accumulates
+    /// into buffers of its own, summed into the weights' gradients afterwards, which then match one unsharded call's.
+    @Test(arguments: ["v10_relu_tied", "v11_gated_untied"])
+    func trainableWeightsAccumulateAcrossShards(variant: String) throws {
+        let model = try TinyModels.load(variant)
         let batch = Self.batch(model)
-        model.setTrainable { $0 == "encoder.block.0.layer.1.DenseReluDense.wo.weight" }
+        model.setTrainable { _ in true }
         let options = TrainingOptions(dropout: 0.1, seed: 3, step: 1)
-        _ = try model.lossAndGradients(batch: batch, options: options)
-        let once = try #require(model.trainableTensors.first?.gradient).clone()
+        let whole = try model.lossAndGradients(batch: batch, options: options)
+        let expected = model.trainableTensors.compactMap { p in p.gradient.map { (p.name, $0.clone()) } }
+        #expect(expected.count > 10)
+        for threads in [2, 3] {
+            model.zeroGradients()
+            let sharded = try model.lossAndGradients(batch: batch, options: options, threads: threads)
+            #expect(abs(sharded.loss - whole.loss) <= 1e-6 * abs(whole.loss))
+            for (parameter, (name, reference)) in zip(model.trainableTensors, expected) {
+                let scale = reference.array.map { abs(Double($0)) }.max() ?? 0
+                #expect(scale > 0 || name.contains("relative_attention_bias"), "\(name) got no gradient")
+                let report = Closeness("\(variant), \(threads) shards, \(name)", got: parameter.gradient?.array ?? [],
+                                       expected: reference.array, maxAbs: 1e-5 * scale + 1e-12)
+                #expect(report.passed, "\(report)")
+            }
+        }
+        // Sharded steps accumulate like unsharded ones: a second call adds the same gradient again.
         model.zeroGradients()
         _ = try model.lossAndGradients(batch: batch, options: options, threads: 2)
-        let again = try #require(model.trainableTensors.first?.gradient)
-        #expect(again.array == once.array, "the weight gradient of a 2-thread call differs from one call's")
+        _ = try model.lossAndGradients(batch: batch, options: options, threads: 2)
+        for (parameter, (name, reference)) in zip(model.trainableTensors, expected) {
+            let doubled = reference.array.map { 2 * $0 }
+            let scale = doubled.map { abs(Double($0)) }.max() ?? 0
+            let report = Closeness("\(variant), twice, \(name)", got: parameter.gradient?.array ?? [], expected: doubled,
+                                   maxAbs: 1e-5 * scale + 1e-12)
+            #expect(report.passed, "\(report)")
+        }
     }
 }

@@ -15,7 +15,7 @@ extension Embedding {
 
     /// gradient[ids[r]] += dOut (ids.count, D)[r] when trainable; nothing otherwise. Ids were validated by the pass.
     func backward(dOut: UnsafePointer<Float>, ids: [Int32]) {
-        guard let gradient else { return }
+        guard let gradient = ShardGradients.accumulating(self, own: gradient) else { return }
         embeddingBackward(dTable: gradient.data, dOut: dOut, ids: ids, vocab: vocabSize, dim: dModel)
     }
 }

@@ -20,7 +20,7 @@ extension LMHead {
             for i in 0..<rows * vocab { dLogits[i] *= scale }
         }
         if isTied {
-            if let dTable = embedding.gradient, let inp {
+            if let dTable = ShardGradients.accumulating(embedding, own: embedding.gradient), let inp {
                 // dE (V, D) += dLogitsᵀ (V, R) · h (R, D)
                 Matmul.gemm(m: vocab, n: d, k: rows, a: dLogits, lda: vocab, transposedA: true, b: inp, ldb: d,
                             transposedB: false, c: dTable.data, ldc: d, beta: 1)

@@ -28,7 +28,7 @@ extension LayerNorm {
 
     /// dInp (R, D) += ∂/∂x of the norm given dOut (R, D); the weight gradient accumulates only when trainable.
     func backward(dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, tape: Tape) {
-        rmsNormBackward(dInp: dInp, dWeight: gradient?.data, dOut: dOut, inp: tape.input.data, weight: weight.data,
+        rmsNormBackward(dInp: dInp, dWeight: ShardGradients.accumulating(self, own: gradient)?.data, dOut: dOut, inp: tape.input.data, weight: weight.data,
                         rstd: tape.rstd.data, rows: tape.rows, dim: weight.count)
     }
 }

@@ -21,7 +21,7 @@ extension Linear {
     func backward(dInp: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>?,
                   rows: Int) {
         precondition(gradient == nil || inp != nil, "a trainable Linear needs its forward input for the backward")
-        let dWeight = gradient?.data
+        let dWeight = ShardGradients.accumulating(self, own: gradient)?.data
         guard dInp != nil || dWeight != nil else { return }
         // inp is read only when dWeight is given; weight only when dInp is given.
         linearBackward(dInp: dInp, dWeight: dWeight, dOut: dOut, inp: inp ?? dOut, weight: weight.data,

@@ -25,7 +25,7 @@ extension RelativePositionBias {
 
     /// gradient[bucket(r), h] += rows[L][h, r + L − 1] for every length L and relative position r = key − query.
     func accumulate(_ rows: [Int: Tensor]) {
-        guard let gradient else { return }
+        guard let gradient = ShardGradients.accumulating(self, own: gradient) else { return }
         let heads = numHeads
         for length in rows.keys.sorted() {  // a fixed order, so sums reproduce across runs
             guard let vectors = rows[length] else { continue }
