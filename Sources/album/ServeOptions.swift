@@ -54,6 +54,8 @@ struct ServeOptions: ParsableArguments {
     var apiToken: String?
     @Flag(name: .customLong("read-only"), help: "Disable task management (PUT/DELETE /v1/tasks answer 403).")
     var readOnly = false
+    @Option(name: .customLong("log-format"), help: "text (one line per event, key=value metadata) or json (one JSON object per line). Default: text.")
+    var logFormat: String?
 
     /// Every setting of `album serve`, resolved.
     struct Settings: Equatable {
@@ -81,6 +83,7 @@ struct ServeOptions: ParsableArguments {
         var adminToken: String?
         var apiToken: String?
         var readOnly = false
+        var logFormat = "text"
     }
 
     /// Flag, else environment variable, else default.
@@ -120,7 +123,8 @@ struct ServeOptions: ParsableArguments {
             maxConnections: try setting(maxConnections, "ALBUM_MAX_CONNECTIONS", d.maxConnections),
             adminToken: try Self.token(adminToken, "ALBUM_ADMIN_TOKEN", environment),
             apiToken: try Self.token(apiToken, "ALBUM_API_TOKEN", environment),
-            readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment))
+            readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment),
+            logFormat: try setting(logFormat, "ALBUM_LOG_FORMAT", d.logFormat))
     }
 
     /// A token from the flag or the environment; an empty value means none. Tokens must be visible ASCII.
