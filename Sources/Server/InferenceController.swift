@@ -108,7 +108,10 @@ struct LenientBatch: Decodable {
     struct Item: Decodable {
         let value: Result<BatchItem, any Error>
         init(from decoder: any Decoder) throws {
-            do { value = .success(try BatchItem(from: decoder)) } catch {
+            // Other errors (the decoder's own, for bytes that are not JSON) fail the whole body, as a 400.
+            do { value = .success(try BatchItem(from: decoder)) } catch let error as DecodingError {
+                value = .failure(error)
+            } catch let error as UnknownFieldError {
                 value = .failure(error)
             }
         }
