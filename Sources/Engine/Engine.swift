@@ -180,7 +180,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         guard index < logProbs.count else { return GeneratedToken(id: id, text: texts.text(ofToken: index)) }
         let step = logProbs[index]
         return GeneratedToken(id: id, text: texts.text(ofToken: index), logProb: step.chosen.logProb,
-                              top: step.top.map { TokenAlternative(id: $0.id, text: texts.text(of: $0.id, after: index),
+                              top: step.top.isEmpty ? nil : step.top.map { TokenAlternative(id: $0.id, text: texts.text(of: $0.id, after: index),
                                                                    logProb: $0.logProb) })
     }
 

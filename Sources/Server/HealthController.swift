@@ -28,7 +28,7 @@ struct HealthController {
             router.head(RouterPath(path)) { _, _ in
                 let full = await make()
                 var headers = full.headers
-                headers[.contentLength] = nil
+                headers[.contentLength] = full.body.contentLength.map(String.init)
                 return Response(status: full.status, headers: headers)
             }
         }

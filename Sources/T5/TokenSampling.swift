@@ -73,39 +73,56 @@ public enum TokenSampler {
             }
         }
         if p.temperature == 0 { return Int32(row.withUnsafeBufferPointer { argmax($0.baseAddress!, count: count) }) }
-        let scale = Float(1 / p.temperature)
-        for i in row.indices { row[i] *= scale }
-        // Candidates, most likely first (ties: the lower id first). Sorting is needed only to cut by rank or mass.
-        var candidates: [Int32]
-        if p.topK > 0 || p.topP < 1 {
-            candidates = (0..<Int32(count)).filter { row[Int($0)] > -.infinity }
-            candidates.sort { row[Int($0)] > row[Int($1)] || (row[Int($0)] == row[Int($1)] && $0 < $1) }
-            if p.topK > 0 && p.topK < candidates.count { candidates.removeSubrange(p.topK...) }
-        } else {
-            candidates = (0..<Int32(count)).filter { row[Int($0)] > -.infinity }
-        }
-        guard !candidates.isEmpty else { return Int32(argmax(logits, count: count)) }
-        let maximum = candidates.reduce(-Float.infinity) { max($0, row[Int($1)]) }
-        var weights = candidates.map { Double(exp(row[Int($0)] - maximum)) }
-        if p.topP < 1 {
-            let total = weights.reduce(0, +)
-            var mass = 0.0, keep = 0
-            while keep < weights.count {
-                mass += weights[keep] / total
-                keep += 1
-                if mass >= p.topP { break }
-            }
-            candidates.removeSubrange(keep...)
-            weights.removeSubrange(keep...)
-        }
-        let total = weights.reduce(0, +)
-        let target = uniform(seed: p.seed, step: step) * total
+        let scale = 1 / p.temperature
+        let maximum = Double(row.max() ?? 0)
+        guard maximum.isFinite else { return Int32(argmax(logits, count: count)) }
+        // Unnormalised probabilities exp((l - max) / T), in Double.
+        var weights = [Double](repeating: 0, count: count)
+        for i in 0..<count { weights[i] = exp((Double(row[i]) - maximum) * scale) }
+        let (candidates, kept) = nucleus(weights, topK: p.topK, topP: p.topP)
+        let target = uniform(seed: p.seed, step: step) * kept.reduce(0, +)
         var cumulative = 0.0
-        for (index, weight) in weights.enumerated() {
+        for (index, weight) in kept.enumerated() {
             cumulative += weight
             if target < cumulative { return candidates[index] }
         }
         return candidates[candidates.count - 1]
+    }
+
+    /// The tokens sampling may draw, most likely first (ties: lower id first), with their weights: all tokens when
+    /// neither cut applies (in id order), else the top-k, then the smallest prefix whose share of the remaining
+    /// mass reaches `topP`. Only tokens within a factor of e^-16 of the most likely are sorted first; when they do
+    /// not decide the cut, everything is, so the result is exact either way.
+    public static func nucleus(_ weights: [Double], topK: Int, topP: Double) -> (ids: [Int32], weights: [Double]) {
+        if topK <= 0 && topP >= 1 {
+            let ids = weights.indices.filter { weights[$0] > 0 }.map { Int32($0) }
+            return (ids, ids.map { weights[Int($0)] })
+        }
+        let total = weights.reduce(0, +)
+        for threshold in [exp(-16.0), 0] {
+            var ids = weights.indices.filter { weights[$0] > 0 && weights[$0] >= threshold }.map { Int32($0) }
+            ids.sort { weights[Int($0)] > weights[Int($1)] || (weights[Int($0)] == weights[Int($1)] && $0 < $1) }
+            var mass = total
+            if topK > 0 {
+                if ids.count < topK && threshold > 0 { continue }  // tokens below the threshold may be in the top-k
+                if topK < ids.count { ids.removeSubrange(topK...) }
+                mass = ids.reduce(0) { $0 + weights[Int($1)] }
+            }
+            var kept = ids.map { weights[Int($0)] }
+            if topP < 1 {
+                var sum = 0.0, keep = 0
+                while keep < kept.count {
+                    sum += kept[keep] / mass
+                    keep += 1
+                    if sum >= topP { break }
+                }
+                if sum < topP && threshold > 0 && keep == kept.count && topK <= 0 { continue }
+                ids.removeSubrange(keep...)
+                kept.removeSubrange(keep...)
+            }
+            return (ids, kept)
+        }
+        return ([], [])
     }
 
     /// Log-probabilities (log-softmax of the raw logits) of `chosen` and of the `top` most likely tokens.

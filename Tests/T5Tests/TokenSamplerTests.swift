@@ -71,3 +71,39 @@ import Testing
         for entry in step.top { #expect(abs(entry.logProb - (Double(logits[Int(entry.id)]) - lse)) < 1e-5) }
     }
 }
+
+@Suite struct NucleusTests {
+    /// The cut by sorting everything: the definition the fast path must equal.
+    func naive(_ weights: [Double], topK: Int, topP: Double) -> [Int32] {
+        var ids = weights.indices.filter { weights[$0] > 0 }.map { Int32($0) }
+        ids.sort { weights[Int($0)] > weights[Int($1)] || (weights[Int($0)] == weights[Int($1)] && $0 < $1) }
+        if topK > 0 && topK < ids.count { ids.removeSubrange(topK...) }
+        let mass = ids.reduce(0) { $0 + weights[Int($1)] }
+        var sum = 0.0, keep = 0
+        while keep < ids.count {
+            sum += weights[Int(ids[keep])] / mass
+            keep += 1
+            if topP < 1 && sum >= topP { break }
+        }
+        return Array(ids.prefix(keep))
+    }
+
+    @Test func fastCutEqualsSortingEverything() {
+        var state: UInt64 = 42
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1p-53
+        }
+        // Random logits, and a long tail far below the top (each token under e^-16 of it) that top-p must reach.
+        var cases: [[Double]] = (0..<20).map { _ in (0..<300).map { _ in exp((next() - 1) * 20) } }
+        cases.append([1] + [Double](repeating: exp(-17), count: 200_000))
+        for weights in cases {
+            for (topK, topP) in [(0, 0.9), (0, 0.999), (5, 1.0), (50, 0.7), (400, 0.95), (1, 1.0), (0, 0.3)] {
+                #expect(TokenSampler.nucleus(weights, topK: topK, topP: topP).ids == naive(weights, topK: topK, topP: topP),
+                        "top_k \(topK) top_p \(topP)")
+            }
+        }
+        let tail = TokenSampler.nucleus(cases.last!, topK: 0, topP: 0.999).ids
+        #expect(tail.count > 1000, "the nucleus reaches into the tail: \(tail.count)")
+    }
+}
