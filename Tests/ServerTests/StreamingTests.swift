@@ -104,6 +104,32 @@ import Testing
         }
     }
 
+    @Test func aDeadlinePassingMidStreamEndsItWithAnErrorEvent() async throws {
+        let clock = ManualClock(), gate = IterationGate()
+        let fixture = try RealEngine(configuration: EngineConfiguration(policy: BatchPolicy(maxBatchRows: 1),
+                                                                        clock: { clock.read() }, iterationGate: gate))
+        defer { fixture.removeTasks() }
+        let engine = fixture.engine
+        try await withServer(fixture, ServerConfiguration(port: 0, requestTimeout: .milliseconds(300))) { port in
+            let connection = try await RawConnection(port: port)
+            #expect(connection.send(Self.post(#"{"task": "peft-pt", "input": "hello", "max_new_tokens": 256, "stream": true}"#)))
+            try await poll("the request to be queued") { engine.queueDepth == 1 }
+            try await gate.step()
+            _ = await connection.read(until: { !Self.events("token", in: $0).isEmpty }, timeout: .seconds(60))
+            clock.advance(by: .seconds(1))
+            try await gate.step()
+            let text = await connection.read(until: { !Self.events("error", in: $0).isEmpty }, timeout: .seconds(60))
+            #expect(text.hasPrefix("HTTP/1.1 200"), "the head went out with the first token")
+            let error = try #require(Self.events("error", in: text).first?["error"] as? [String: Any])
+            #expect(error["code"] as? String == "deadline_exceeded")
+            #expect(error["message"] as? String == "the request did not finish within its 300 ms deadline")
+            #expect(Self.events("done", in: text).isEmpty)
+            #expect(Self.events("token", in: text).count == 1)
+        }
+        let metrics = String(decoding: fixture.metrics.exposition(), as: UTF8.self)
+        #expect(sample(metrics, "album_engine_requests_total", #"task="peft-pt",outcome="deadline_exceeded""#) == 1)
+    }
+
     @Test func openAIStreamSendsDataChunksAndDone() async throws {
         let fixture = try RealEngine()
         defer { fixture.removeTasks() }
