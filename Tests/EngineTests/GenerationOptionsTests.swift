@@ -99,6 +99,30 @@ import Testing
         await engine.shutdown()
     }
 
+    @Test func aStreamWithAStopSequenceSendsExactlyTheCutOutput() async throws {
+        let engine = try makeEngine(rows: 2)
+        let full = try await engine.generate(GenerateJob(task: "peft-pt", input: TaskInput(text: "hello"), maxNewTokens: 16))
+        let words = full.text.split(separator: " ")
+        try #require(words.count >= 4)
+        let stop = " \(words[2]) \(words[3])"  // spans two tokens
+        var streamed: [GeneratedToken] = []
+        var finished: GenerateResult?
+        for try await event in try await engine.generateStream(GenerateJob(task: "peft-pt", input: TaskInput(text: "hello"),
+                                                                           maxNewTokens: 16, stop: [stop])) {
+            switch event {
+            case .token(let token): streamed.append(token)
+            case .finished(let result): finished = result
+            }
+        }
+        let result = try #require(finished)
+        #expect(result.finishReason == .stop)
+        #expect(result.text == String(full.text[..<full.text.range(of: stop)!.lowerBound]))
+        #expect(streamed.map(\.id) == result.ids, "every token is sent, once")
+        #expect(streamed.map(\.text).joined() == result.text, "no text of the stop sequence leaks into the stream")
+        #expect(streamed.allSatisfy { $0.logProb != nil })
+        await engine.shutdown()
+    }
+
     @Test func outOfRangeOptionsAreRefused() async throws {
         let engine = try makeEngine(rows: 1)
         func refused(_ job: GenerateJob) async -> String? {
