@@ -51,11 +51,8 @@ public protocol TextCodec: Sendable {
     var eosID: Int32 { get }
     /// The vocabulary entry of `id` (e.g. `▁Hello`), nil for an id outside the vocabulary.
     func piece(_ id: Int32) -> String?
-    /// The vocabulary size, for checking ids.
-    var vocabularySize: Int? { get }
 }
 
 extension TextCodec {
     public func piece(_ id: Int32) -> String? { decode([id]) }
-    public var vocabularySize: Int? { nil }
 }

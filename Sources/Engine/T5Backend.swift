@@ -60,5 +60,4 @@ public struct TokenizerCodec: TextCodec {
         guard id >= 0 && Int(id) < tokenizer.vocabSize else { return nil }
         return tokenizer.tokens([id])[0]
     }
-    public var vocabularySize: Int? { tokenizer.vocabSize }
 }
