@@ -90,9 +90,20 @@ extension Engine {
         do {
             try backend.decodeStep(stepping.map { $0.sequence! })
             for job in stepping {
-                if let reason = backend.finishReason(of: job.sequence!) {
-                    finished.append((job, .success(.generated(ids: backend.tokens(of: job.sequence!), reason: reason,
-                                                              attention: job.attention))))
+                let sequence = job.sequence!
+                var reason = backend.finishReason(of: sequence)
+                if job.texts != nil {
+                    let tokens = backend.tokens(of: sequence)
+                    job.texts!.append(tokens[tokens.count - 1])  // one token per step
+                    if job.texts!.stopOffset != nil { reason = .stop }
+                    stream(job, finished: reason != nil)
+                }
+                if let reason {
+                    let logProbs = backend.logProbs(of: sequence)
+                    finished.append((job, .success(.generated(
+                        ids: backend.tokens(of: sequence), reason: reason, attention: job.attention,
+                        logProbs: logProbs.isEmpty ? nil : logProbs,
+                        text: job.texts?.stopOffset != nil ? job.texts!.output : nil))))
                     job.sequence = nil
                 }
             }
@@ -100,6 +111,16 @@ extension Engine {
             for job in stepping { finished.append((job, .failure(.internalFailure("decode step failed: \(error)")))) }
         }
         return finished
+    }
+
+    /// Sends a streamed job's tokens that are now decided (all of them once `finished`).
+    private func stream(_ job: Job<Backend>, finished: Bool) {
+        guard let sink = job.sink, let texts = job.texts else { return }
+        let ready = texts.releasable(finished: finished)
+        guard ready > job.streamed else { return }
+        let logProbs = backend.logProbs(of: job.sequence!)
+        for index in job.streamed..<ready { sink.token(generatedToken(at: index, texts: texts, logProbs: logProbs)) }
+        job.streamed = ready
     }
 
     /// Encoder pass for newly admitted rows (prompts built per task group), then: greedy rows start decoding,
@@ -124,8 +145,9 @@ extension Engine {
                 continue
             }
             switch job.work {
-            case .greedy(let maxNewTokens):
-                job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens)
+            case .decode(let maxNewTokens, let sampling, let stop):
+                job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens, sampling: sampling)
+                if !stop.isEmpty || job.sink != nil { job.texts = TokenTexts(codec: codec, stops: stop) }
             case .beam(let numBeams, let maxNewTokens):
                 var stop: EngineError?
                 do {
@@ -134,7 +156,8 @@ extension Engine {
                         return stop != nil
                     }
                     if let (ids, reason) = result {
-                        finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention))))
+                        finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention,
+                                                                  logProbs: nil, text: nil))))
                     } else {
                         finished.append((job, .failure(stop ?? .cancelled)))
                     }
@@ -207,7 +230,8 @@ extension Engine {
             }
         }
         return scoring.indices.map { row in
-            (scoring[row].job, failures[row].map { .failure($0) } ?? .success(.scored(scores[row])))
+            (scoring[row].job, failures[row].map { .failure($0) }
+                ?? .success(.scored(scores[row], attention: scoring[row].job.attention)))
         }
     }
 

@@ -43,7 +43,8 @@ extension Engine {
     public func readiness() async -> Readiness {
         let running = locked { threadState == .running && !scheduler.isDraining }
         let count = registry.snapshot().tasks.count
-        return Readiness(isReady: running && count > 0, model: backend.modelDescription, tasks: count)
+        // No tasks is still ready: the base model serves, and a fresh server waits for its first upload.
+        return Readiness(isReady: running, model: backend.modelDescription, tasks: count)
     }
 
     func describe(_ task: LoadedTask) -> TaskInfo {

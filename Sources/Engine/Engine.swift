@@ -8,6 +8,7 @@ import Metrics
 import Prompts
 import Scheduling
 import ServiceLifecycle
+import T5
 
 /// Multi-task batching inference engine over one resident model.
 public final class Engine<Backend: ModelBackend>: InferenceService, Service, @unchecked Sendable {
@@ -18,6 +19,8 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     public let configuration: EngineConfiguration
     let logger: Logger
     let metrics: EngineMetrics
+    /// What requests that name no task run: the base model with no prompt.
+    let baseTask: LoadedTask
 
     // Guarded by `condition`.
     let condition = NSCondition()
@@ -46,6 +49,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         self.logger = logger
         self.scheduler = Scheduler(policy: configuration.policy)
         self.metrics = EngineMetrics(factory: metricsFactory, model: backend.modelDescription, dModel: backend.dModel)
+        self.baseTask = LoadedTask.baseModel(name: "", dModel: backend.dModel)  // "": the metrics label of no task
         metrics.tasksLoaded.record(registry.snapshot().tasks.count)
     }
 
@@ -103,6 +107,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     // MARK: InferenceService
 
     public func generate(_ request: GenerateJob) async throws -> GenerateResult {
+        try await generate(request, sink: nil)
+    }
+
+    /// `generate`, reporting to `sink` (streams) once queued and for each token a stream may send.
+    func generate(_ request: GenerateJob, sink: GenerationSink?) async throws -> GenerateResult {
         let timeout = request.timeout ?? configuration.defaultTimeout
         // The deadline counts the time before the engine and the tokenizing below too.
         let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
@@ -119,21 +128,60 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         if request.returnAttention, case .fixed = task.prompt {
             throw EngineError.unsupportedValue(field: "return_attention",
-                                               reason: "task '\(task.name)' has a static prompt; attention weights exist only for SPE tasks")
+                                               reason: "\(describeForErrors(task)) has a static prompt; attention weights exist only for SPE tasks")
         }
-        let work: JobWork = beams == 1 ? .greedy(maxNewTokens: maxNewTokens)
+        let sampling = try Self.samplingParameters(request, beams: beams, streamed: sink != nil)
+        let work: JobWork = beams == 1 ? .decode(maxNewTokens: maxNewTokens, sampling: sampling, stop: request.stop)
                                        : .beam(numBeams: beams, maxNewTokens: maxNewTokens)
-        let output = try await submit(task: task, ids: ids, work: work, deadline: deadline, timeout: timeout)
-        guard case .generated(let outIDs, let reason, let attention) = output else {
+        let output = try await submit(task: task, ids: ids, work: work, deadline: deadline, timeout: timeout, sink: sink)
+        guard case .generated(let outIDs, let reason, let attention, let logProbs, let cutText) = output else {
             preconditionFailure("generate job produced scores")
         }
         var entries: [AttentionEntry]?
         if request.returnAttention, let attention, case .spe(let module) = task.prompt {
             entries = Self.attentionEntries(attention, album: module.album)
         }
-        return GenerateResult(task: task.name, taskVersion: String(task.version), text: codec.decode(outIDs),
-                              ids: outIDs, finishReason: reason, inputTokens: ids.count,
-                              promptTokens: task.promptLength, attention: entries)
+        var tokens: [GeneratedToken]?
+        if request.logprobs != nil, let logProbs {
+            var texts = TokenTexts(codec: codec, stops: request.stop)
+            for id in outIDs { texts.append(id) }
+            tokens = outIDs.indices.map { generatedToken(at: $0, texts: texts, logProbs: logProbs) }
+        }
+        return GenerateResult(task: isBase(task) ? nil : task.name, taskVersion: String(task.version),
+                              text: cutText ?? codec.decode(outIDs), ids: outIDs, finishReason: reason,
+                              inputTokens: ids.count, promptTokens: task.promptLength, attention: entries,
+                              tokens: tokens, seed: (sampling?.temperature ?? 0) > 0 ? sampling?.seed : nil)
+    }
+
+    /// Starts a streamed generation; returns once the request is queued (errors before that, such as an unknown
+    /// task or a full queue, are thrown here). Ending the stream's iteration cancels the request.
+    public func generateStream(_ request: GenerateJob) async throws -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let acceptance = Acceptance()
+        let sink = GenerationSink(accepted: { acceptance.succeed() }, token: { continuation.yield(.token($0)) })
+        let work = Task {
+            do {
+                let result = try await generate(request, sink: sink)
+                acceptance.succeed()
+                continuation.yield(.finished(result))
+                continuation.finish()
+            } catch {
+                if !acceptance.fail(error) { continuation.finish(throwing: error) } else { continuation.finish() }
+            }
+        }
+        continuation.onTermination = { _ in work.cancel() }
+        try await withTaskCancellationHandler { try await acceptance.wait() } onCancel: { work.cancel() }
+        return stream
+    }
+
+    /// The client-facing token `index` of a finished or running generation.
+    func generatedToken(at index: Int, texts: TokenTexts, logProbs: [StepLogProbs]) -> GeneratedToken {
+        let id = texts.ids[index]
+        guard index < logProbs.count else { return GeneratedToken(id: id, text: texts.text(ofToken: index)) }
+        let step = logProbs[index]
+        return GeneratedToken(id: id, text: texts.text(ofToken: index), logProb: step.chosen.logProb,
+                              top: step.top.isEmpty ? nil : step.top.map { TokenAlternative(id: $0.id, text: texts.text(of: $0.id, after: index),
+                                                                   logProb: $0.logProb) })
     }
 
     public func classify(_ request: ClassifyJob) async throws -> ClassifyResult {
@@ -142,7 +190,11 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
         guard let candidates = request.candidates ?? task.labels else {
-            throw EngineError.invalidInput("task '\(task.name)' has no labels; pass 'candidates'")
+            throw EngineError.invalidInput("\(describeForErrors(task)) has no labels; pass 'candidates'")
+        }
+        if request.returnAttention, case .fixed = task.prompt {
+            throw EngineError.unsupportedValue(field: "return_attention",
+                                               reason: "\(describeForErrors(task)) has a static prompt; attention weights exist only for SPE tasks")
         }
         guard !candidates.isEmpty else { throw EngineError.unsupportedValue(field: "candidates", reason: "is empty") }
         guard candidates.count <= configuration.maxCandidates else {
@@ -181,20 +233,48 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         let output = try await submit(task: task, ids: ids, work: .score(targets: targets), deadline: deadline,
                                       timeout: timeout)
-        guard case .scored(let logProbs) = output else { preconditionFailure("classify job produced ids") }
+        guard case .scored(let logProbs, let attention) = output else { preconditionFailure("classify job produced ids") }
         let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
         var best = scores[0]
         for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
-        return ClassifyResult(task: task.name, taskVersion: String(task.version), label: best.candidate, scores: scores)
+        var entries: [AttentionEntry]?
+        if request.returnAttention, let attention, case .spe(let module) = task.prompt {
+            entries = Self.attentionEntries(attention, album: module.album)
+        }
+        return ClassifyResult(task: isBase(task) ? nil : task.name, taskVersion: String(task.version),
+                              label: best.candidate, scores: scores, attention: entries)
     }
 
     public func isServing(task name: String) async -> Bool { registry.snapshot().task(named: name) != nil }
 
+    public func tokenize(_ text: String) async throws -> [TokenPiece] {
+        let ids: [Int32]
+        do { ids = try codec.encode(text) } catch { throw EngineError.invalidInput("cannot tokenize: \(error)") }
+        return ids.map { TokenPiece(id: $0, piece: codec.piece($0) ?? "") }
+    }
+
+    public func detokenize(_ ids: [Int32]) async throws -> String {
+        do { try backend.validate(ids) } catch { throw EngineError.invalidInput("ids: \(error)") }
+        return codec.decode(ids)
+    }
+
+    /// Whether `task` is the base model's stand-in (requests that name no task).
+    func isBase(_ task: LoadedTask) -> Bool { task === baseTask }
+
+    /// "task 'x'" or "the base model", for messages.
+    func describeForErrors(_ task: LoadedTask) -> String { isBase(task) ? "the base model" : "task '\(task.name)'" }
+
     // MARK: Submission
 
     /// Resolves the task in the current snapshot, formats and tokenizes the input, and applies the length limit.
-    func prepareInput(task name: String, input: TaskInput) throws -> (LoadedTask, [Int32]) {
-        guard let task = registry.snapshot().task(named: name) else { throw EngineError.unknownTask(name) }
+    func prepareInput(task name: String?, input: TaskInput) throws -> (LoadedTask, [Int32]) {
+        let task: LoadedTask
+        if let name {
+            guard let named = registry.snapshot().task(named: name) else { throw EngineError.unknownTask(name) }
+            task = named
+        } else {
+            task = baseTask
+        }
         let text: String
         do { text = try task.formatInput(text: input.text, fields: input.fields) } catch {
             throw EngineError.invalidInput(error.description)
@@ -218,8 +298,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     /// - Parameters:
     ///   - deadline: when the request fails with 504, in the engine's clock.
     ///   - timeout: the request's whole timeout (for the error message).
+    ///   - sink: a stream's; told once the request is queued.
     func submit(task: LoadedTask, ids: [Int32], work: JobWork, deadline: ContinuousClock.Instant,
-                timeout: Duration) async throws -> JobOutput {
+                timeout: Duration, sink: GenerationSink? = nil) async throws -> JobOutput {
         let id = locked { () -> RequestID in
             defer { nextID += 1 }
             return RequestID(nextID)
@@ -229,7 +310,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutput, any Error>) in
                 let now = configuration.clock()
                 let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, timeout: timeout,
-                                       deadline: deadline, continuation: continuation)
+                                       deadline: deadline, sink: sink, continuation: continuation)
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
                                              kind: job.kind, arrival: now, deadline: job.deadline)
                 condition.lock()
@@ -260,6 +341,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 metrics.queueDepth.record(scheduler.queuedCount)
                 condition.signal()
                 condition.unlock()
+                sink?.accepted()
             }
         } onCancel: {
             condition.lock()

@@ -14,27 +14,88 @@ public struct TaskInput: Hashable, Sendable {
 
 /// A generation request.
 public struct GenerateJob: Hashable, Sendable {
-    public var task: String
+    /// The task; nil runs the base model with no prompt.
+    public var task: String?
     public var input: TaskInput
     /// `nil`: the task's default.
     public var maxNewTokens: Int?
-    /// `nil` or 1: greedy decoding.
+    /// `nil` or 1: one sequence (greedy or sampled).
     public var numBeams: Int?
     public var returnAttention: Bool
+    /// `nil` or 0: greedy; > 0: sampling at this temperature.
+    public var temperature: Double?
+    /// Sampling keeps the k most likely tokens (`nil` or 0: all).
+    public var topK: Int?
+    /// Sampling keeps the most likely tokens up to this probability mass (`nil` or 1: all).
+    public var topP: Double?
+    /// transformers' repetition penalty (`nil` or 1: off).
+    public var repetitionPenalty: Double?
+    /// Key of the sampling draws; `nil`: a random one (returned in the result).
+    public var seed: UInt64?
+    /// Text that ends generation; the output is cut before the first one.
+    public var stop: [String]
+    /// Return each token's log-probability with this many alternatives (`nil`: none).
+    public var logprobs: Int?
     /// `nil`: the engine's default request timeout.
     public var timeout: Duration?
     /// Time the request spent before reaching the engine (reading and decoding it); the deadline is that much nearer.
     public var elapsed: Duration = .zero
 
-    public init(task: String, input: TaskInput, maxNewTokens: Int? = nil, numBeams: Int? = nil,
-                returnAttention: Bool = false, timeout: Duration? = nil) {
+    public init(task: String?, input: TaskInput, maxNewTokens: Int? = nil, numBeams: Int? = nil,
+                returnAttention: Bool = false, temperature: Double? = nil, topK: Int? = nil, topP: Double? = nil,
+                repetitionPenalty: Double? = nil, seed: UInt64? = nil, stop: [String] = [], logprobs: Int? = nil,
+                timeout: Duration? = nil) {
         self.task = task
         self.input = input
         self.maxNewTokens = maxNewTokens
         self.numBeams = numBeams
         self.returnAttention = returnAttention
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.repetitionPenalty = repetitionPenalty
+        self.seed = seed
+        self.stop = stop
+        self.logprobs = logprobs
         self.timeout = timeout
     }
+}
+
+/// One generated token as a client sees it.
+public struct GeneratedToken: Hashable, Sendable {
+    public var id: Int32
+    /// What the token adds to the output text (empty for `</s>`, and after a stop sequence began).
+    public var text: String
+    /// Its log-probability under the model, when log-probabilities were asked for (or streamed).
+    public var logProb: Double?
+    /// The most likely tokens at this position, best first, when asked for.
+    public var top: [TokenAlternative]?
+    public init(id: Int32, text: String, logProb: Double? = nil, top: [TokenAlternative]? = nil) {
+        self.id = id
+        self.text = text
+        self.logProb = logProb
+        self.top = top
+    }
+}
+
+/// A likely token at one position.
+public struct TokenAlternative: Hashable, Sendable {
+    public var id: Int32
+    public var text: String
+    public var logProb: Double
+    public init(id: Int32, text: String, logProb: Double) {
+        self.id = id
+        self.text = text
+        self.logProb = logProb
+    }
+}
+
+/// What a streamed generation reports.
+public enum GenerationEvent: Hashable, Sendable {
+    /// The next token (a stream holds back tokens whose text could begin a stop sequence until that is decided).
+    case token(GeneratedToken)
+    /// The whole result; always the last event.
+    case finished(GenerateResult)
 }
 
 /// Why generation stopped: the model's own `T5.FinishReason`, under the engine's name for its clients.
@@ -42,7 +103,8 @@ public typealias FinishReason = T5.FinishReason
 
 /// Result of a generation request.
 public struct GenerateResult: Hashable, Sendable {
-    public var task: String
+    /// nil when the base model ran without a task.
+    public var task: String?
     public var taskVersion: String
     public var text: String
     /// Generated ids after the decoder start token, `</s>` included when produced.
@@ -54,9 +116,14 @@ public struct GenerateResult: Hashable, Sendable {
     public var promptTokens: Int
     /// SPE attention weights `(album entry, weight)`, when requested.
     public var attention: [AttentionEntry]?
+    /// One entry per id, when log-probabilities were asked for.
+    public var tokens: [GeneratedToken]?
+    /// The seed of the sampling draws, when the request sampled.
+    public var seed: UInt64?
 
-    public init(task: String, taskVersion: String, text: String, ids: [Int32], finishReason: FinishReason,
-                inputTokens: Int, promptTokens: Int, attention: [AttentionEntry]? = nil) {
+    public init(task: String?, taskVersion: String, text: String, ids: [Int32], finishReason: FinishReason,
+                inputTokens: Int, promptTokens: Int, attention: [AttentionEntry]? = nil,
+                tokens: [GeneratedToken]? = nil, seed: UInt64? = nil) {
         self.task = task
         self.taskVersion = taskVersion
         self.text = text
@@ -65,6 +132,8 @@ public struct GenerateResult: Hashable, Sendable {
         self.inputTokens = inputTokens
         self.promptTokens = promptTokens
         self.attention = attention
+        self.tokens = tokens
+        self.seed = seed
     }
 }
 
@@ -80,36 +149,46 @@ public struct AttentionEntry: Hashable, Sendable {
 
 /// A rank-classification request.
 public struct ClassifyJob: Hashable, Sendable {
-    public var task: String
+    /// The task; nil scores with the base model and no prompt (then `candidates` are required).
+    public var task: String?
     public var input: TaskInput
     /// `nil`: the task's labels.
     public var candidates: [String]?
+    /// Return the SPE attention weights of this input (SPE tasks only).
+    public var returnAttention: Bool
     public var timeout: Duration?
     /// Time the request spent before reaching the engine (reading and decoding it); the deadline is that much nearer.
     public var elapsed: Duration = .zero
 
-    public init(task: String, input: TaskInput, candidates: [String]? = nil, timeout: Duration? = nil) {
+    public init(task: String?, input: TaskInput, candidates: [String]? = nil, returnAttention: Bool = false,
+                timeout: Duration? = nil) {
         self.task = task
         self.input = input
         self.candidates = candidates
+        self.returnAttention = returnAttention
         self.timeout = timeout
     }
 }
 
 /// Result of rank classification.
 public struct ClassifyResult: Hashable, Sendable {
-    public var task: String
+    /// nil when the base model scored without a task.
+    public var task: String?
     public var taskVersion: String
     /// Best candidate (first on ties).
     public var label: String
     /// `(candidate, summed log-probability including </s>)`, in candidate order.
     public var scores: [CandidateScore]
+    /// SPE attention weights, when requested.
+    public var attention: [AttentionEntry]?
 
-    public init(task: String, taskVersion: String, label: String, scores: [CandidateScore]) {
+    public init(task: String?, taskVersion: String, label: String, scores: [CandidateScore],
+                attention: [AttentionEntry]? = nil) {
         self.task = task
         self.taskVersion = taskVersion
         self.label = label
         self.scores = scores
+        self.attention = attention
     }
 }
 
@@ -120,6 +199,17 @@ public struct CandidateScore: Hashable, Sendable {
     public init(candidate: String, logProb: Double) {
         self.candidate = candidate
         self.logProb = logProb
+    }
+}
+
+/// One token of a tokenized text.
+public struct TokenPiece: Hashable, Sendable {
+    public var id: Int32
+    /// The vocabulary entry (e.g. `▁Hello` for SentencePiece).
+    public var piece: String
+    public init(id: Int32, piece: String) {
+        self.id = id
+        self.piece = piece
     }
 }
 

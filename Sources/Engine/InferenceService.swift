@@ -8,6 +8,16 @@ public protocol InferenceService: Sendable {
     /// Generates for one input; suspends until the request finished, failed or was cancelled.
     /// - Throws: `EngineError`.
     func generate(_ job: GenerateJob) async throws -> GenerateResult
+    /// Starts a streamed generation and returns once the request is queued: errors before that (unknown task,
+    /// invalid options, a full queue) are thrown here, later ones end the stream. The stream yields tokens as they
+    /// are decided, then `.finished`; ending its iteration cancels the request.
+    func generateStream(_ job: GenerateJob) async throws -> AsyncThrowingStream<GenerationEvent, any Error>
+    /// Ids and vocabulary entries of `text` as the model sees it (`</s>` appended).
+    /// - Throws: `EngineError.invalidInput`.
+    func tokenize(_ text: String) async throws -> [TokenPiece]
+    /// Text of `ids`, special tokens removed.
+    /// - Throws: `EngineError.invalidInput` for an id outside the vocabulary.
+    func detokenize(_ ids: [Int32]) async throws -> String
     /// Scores every candidate in one batched decoder pass and returns the best.
     /// - Throws: `EngineError`.
     func classify(_ job: ClassifyJob) async throws -> ClassifyResult
@@ -35,4 +45,16 @@ public protocol InferenceService: Sendable {
 
 extension InferenceService {
     public func isServing(task name: String) async -> Bool { await tasks().contains { $0.name == name } }
+
+    /// Runs the whole generation first, then replays it as a stream (for services without incremental decoding).
+    public func generateStream(_ job: GenerateJob) async throws -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let result = try await generate(job)
+        return AsyncThrowingStream { continuation in
+            for token in result.tokens ?? result.ids.map({ GeneratedToken(id: $0, text: "") }) {
+                continuation.yield(.token(token))
+            }
+            continuation.yield(.finished(result))
+            continuation.finish()
+        }
+    }
 }

@@ -4,18 +4,31 @@
 import Kernels
 import Prompts
 import Scheduling
+import T5
 
 /// What a job produces.
 enum JobOutput: Sendable {
-    case generated(ids: [Int32], reason: FinishReason, attention: [Float]?)
-    case scored([Double])
+    /// `logProbs`: one entry per id when recorded; `text`: the output cut before a stop sequence, when one appeared.
+    case generated(ids: [Int32], reason: FinishReason, attention: [Float]?, logProbs: [StepLogProbs]?, text: String?)
+    case scored([Double], attention: [Float]?)
 }
 
 /// What a job asks of the model.
 enum JobWork: Sendable {
-    case greedy(maxNewTokens: Int)
+    /// Token by token in the shared decode steps: greedy, or as `sampling` says; `stop` ends it on text.
+    case decode(maxNewTokens: Int, sampling: SamplingParameters?, stop: [String])
     case beam(numBeams: Int, maxNewTokens: Int)
     case score(targets: [[Int32]])
+}
+
+/// Where a streamed job reports: once it is queued, and each token a stream may send.
+final class GenerationSink: Sendable {
+    let accepted: @Sendable () -> Void
+    let token: @Sendable (GeneratedToken) -> Void
+    init(accepted: @escaping @Sendable () -> Void, token: @escaping @Sendable (GeneratedToken) -> Void) {
+        self.accepted = accepted
+        self.token = token
+    }
 }
 
 /// Engine-internal request record. Fields other than the model state are immutable; the model state is touched
@@ -32,19 +45,27 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     let deadline: ContinuousClock.Instant
     /// Set when the client goes away; read by the model thread between steps of long work.
     let cancelled = LockedValue(false)
+    /// Streamed jobs: where tokens go as they are decided.
+    let sink: GenerationSink?
 
     // Engine-thread state.
     var sequence: Backend.Sequence?
     var attention: [Float]?
+    /// Decoded text per token, for stop sequences and streams; nil when the job needs neither.
+    var texts: TokenTexts?
+    /// Tokens already sent to the sink.
+    var streamed = 0
 
     init(id: RequestID, task: LoadedTask, inputIDs: [Int32], work: JobWork, timeout: Duration,
-         deadline: ContinuousClock.Instant, continuation: CheckedContinuation<JobOutput, any Error>) {
+         deadline: ContinuousClock.Instant, sink: GenerationSink? = nil,
+         continuation: CheckedContinuation<JobOutput, any Error>) {
         self.id = id
         self.task = task
         self.inputIDs = inputIDs
         self.work = work
         self.timeout = timeout
         self.deadline = deadline
+        self.sink = sink
         self.continuation = continuation
     }
 
@@ -60,7 +81,7 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     }
 
     var kind: RequestKind {
-        if case .greedy = work { return .incremental }
+        if case .decode = work { return .incremental }
         return .oneShot
     }
 }

@@ -22,12 +22,15 @@ public protocol ModelBackend: AnyObject, Sendable {
     func embed(_ ids: [Int32]) throws -> Tensor
     /// Encodes packed ragged rows `[P_i ; E[X_i]]` (the model assembles them). Returns one output per row.
     func encode(_ rows: [EncoderRow]) throws -> [Encoded]
-    /// Starts greedy decoding of one row.
-    func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence
-    /// One batched greedy step for every sequence given (none of them finished).
+    /// Starts decoding one row: greedy when `sampling` is nil, else as it says (its choice depends on the row's
+    /// own logits, seed and position only, never on the batch).
+    func startDecoding(_ encoded: Encoded, maxNewTokens: Int, sampling: SamplingParameters?) -> Sequence
+    /// One batched step for every sequence given (none of them finished).
     func decodeStep(_ sequences: [Sequence]) throws
     /// Generated ids so far (after the decoder start token, `</s>` included once produced).
     func tokens(of sequence: Sequence) -> [Int32]
+    /// Log-probabilities per generated token, when the sequence's sampling parameters ask for them.
+    func logProbs(of sequence: Sequence) -> [StepLogProbs]
     /// `nil` while running; why it stopped once finished.
     func finishReason(of sequence: Sequence) -> FinishReason?
     /// Beam search for one row; returns the best hypothesis' ids and why it stopped, or nil when `shouldStop`
@@ -46,4 +49,10 @@ public protocol TextCodec: Sendable {
     func decode(_ ids: [Int32]) -> String
     /// Id of `</s>`.
     var eosID: Int32 { get }
+    /// The vocabulary entry of `id` (e.g. `▁Hello`), nil for an id outside the vocabulary.
+    func piece(_ id: Int32) -> String?
+}
+
+extension TextCodec {
+    public func piece(_ id: Int32) -> String? { decode([id]) }
 }

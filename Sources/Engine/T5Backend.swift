@@ -28,9 +28,11 @@ public final class T5Backend: ModelBackend {
     public func validate(_ ids: [Int32]) throws { try model.validate(ids: ids) }
     public func embed(_ ids: [Int32]) throws -> Tensor { try model.embed(ids) }  // (n, d)
     public func encode(_ rows: [EncoderRow]) throws -> [EncoderOutput] { try model.encode(rows: rows) }
-    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
-        model.startDecoding(encoded, maxNewTokens: maxNewTokens)
+    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int,
+                              sampling: SamplingParameters?) -> DecoderSequence {
+        model.startDecoding(encoded, maxNewTokens: maxNewTokens, sampling: sampling)
     }
+    public func logProbs(of sequence: DecoderSequence) -> [StepLogProbs] { sequence.logProbs }
     public func decodeStep(_ sequences: [DecoderSequence]) throws { model.decodeStep(sequences) }
     public func tokens(of sequence: DecoderSequence) -> [Int32] { sequence.tokens }
     public func finishReason(of sequence: DecoderSequence) -> FinishReason? {
@@ -54,4 +56,8 @@ public struct TokenizerCodec: TextCodec {
     public func encode(_ text: String) throws -> [Int32] { tokenizer.encode(text) }
     public func decode(_ ids: [Int32]) -> String { tokenizer.decode(ids, skipSpecialTokens: true) }
     public var eosID: Int32 { tokenizer.eosTokenID ?? 1 }
+    public func piece(_ id: Int32) -> String? {
+        guard id >= 0 && Int(id) < tokenizer.vocabSize else { return nil }
+        return tokenizer.tokens([id])[0]
+    }
 }

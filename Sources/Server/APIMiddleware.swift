@@ -99,6 +99,7 @@ struct APIMiddleware: RouterMiddleware {
         case let error as APIError: return error
         case let error as EngineError: return error.apiError
         case let error as DecodingError: return .malformedJSON(JSONBody.describe(error))
+        case let error as UnknownFieldError: return .unknownField(error)
         case let error as HTTPError:
             let code = switch error.status {
             case .notFound: "not_found"

@@ -16,21 +16,25 @@ public func buildRouter(service: any InferenceService, configuration: ServerConf
                         metrics: ServerMetrics) -> Router<AlbumRequestContext> {
     // Routes are registered on an inner router first so that the middleware knows every (method, path) for 405s.
     let routes = Router(context: AlbumRequestContext.self)
-    InferenceController(service: service, configuration: configuration).addRoutes(to: routes)
-    TaskController(service: service, configuration: configuration).addRoutes(to: routes)
-    TaskReloadController(service: service).addRoutes(to: routes)
-    HealthController(service: service, metrics: metrics).addRoutes(to: routes)
+    addControllers(to: routes, service: service, configuration: configuration, metrics: metrics)
     let table = routes.routes.map { ($0.method, $0.path.description) }
 
     let router = Router(context: AlbumRequestContext.self)
     router.add(middleware: APIMiddleware(metrics: metrics, service: service, routes: table))
     router.add(middleware: AccessMiddleware(configuration: configuration))
     router.add(middleware: RequestShapeMiddleware(configuration: configuration))
+    addControllers(to: router, service: service, configuration: configuration, metrics: metrics)
+    return router
+}
+
+private func addControllers(to router: Router<AlbumRequestContext>, service: any InferenceService,
+                            configuration: ServerConfiguration, metrics: ServerMetrics) {
     InferenceController(service: service, configuration: configuration).addRoutes(to: router)
+    OpenAIController(service: service, configuration: configuration).addRoutes(to: router)
+    TokenizerController(service: service, configuration: configuration).addRoutes(to: router)
     TaskController(service: service, configuration: configuration).addRoutes(to: router)
     TaskReloadController(service: service).addRoutes(to: router)
     HealthController(service: service, metrics: metrics).addRoutes(to: router)
-    return router
 }
 
 /// The application serving `service` on `configuration.host:port`.

@@ -9,7 +9,9 @@ struct RequestShapeMiddleware: RouterMiddleware {
     typealias Context = AlbumRequestContext
     let configuration: ServerConfiguration
 
-    static let jsonRoutes: Set<String> = ["/v1/generate", "/v1/classify", "/v1/batch"]
+    static let jsonRoutes: Set<String> = [
+        "/v1/generate", "/v1/classify", "/v1/batch", "/v1/completions", "/v1/tokenize", "/v1/detokenize",
+    ]
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {

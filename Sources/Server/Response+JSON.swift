@@ -51,6 +51,8 @@ enum JSONBody {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw APIError.malformedJSON(describe(error))
+        } catch let error as UnknownFieldError {
+            throw APIError.unknownField(error)
         }
     }
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of the HTTP layer and the factory through which the engine reports its own
 // (queue depth, batch rows and tokens, padding waste, tasks loaded, model info). `GET /metrics` emits the registry.
+import Foundation
 import Metrics
 import Prometheus
 
@@ -53,6 +54,38 @@ public final class ServerMetrics: Sendable {
                                        buckets: Self.latencyBuckets).record(duration)
     }
 
-    /// The Prometheus text exposition of every metric.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    /// Help of the metrics the engine reports through swift-metrics, which carries no help text.
+    static let engineHelp: [String: String] = [
+        "album_engine_requests_total": "Engine requests by task and outcome (ok, deadline_exceeded, cancelled, internal_error)",
+        "album_queue_depth": "Requests waiting for a row",
+        "album_running_sequences": "Rows in use",
+        "album_batch_rows": "Requests admitted per encoder pass",
+        "album_batch_encoder_tokens": "Encoder positions (prompt + input) per encoder pass",
+        "album_encoder_tokens_total": "Useful encoder positions computed",
+        "album_engine_iterations_total": "Encoder passes",
+        "album_tasks_loaded": "Tasks served",
+        "album_model_info": "The resident model (always 1)",
+    ]
+
+    /// The Prometheus text exposition of every metric, each family with a `# HELP` line.
+    public func exposition() -> [UInt8] {
+        Array(Self.addingHelp(to: String(decoding: registry.emitToBuffer(), as: UTF8.self)).utf8)
+    }
+
+    /// Inserts `# HELP name …` before each `# TYPE name …` that has none (names without help text get their name).
+    public static func addingHelp(to text: String) -> String {
+        var lines: [Substring] = []
+        var helped: Set<Substring> = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let words = line.split(separator: " ")
+            if words.count >= 3, words[0] == "#", words[1] == "HELP" { helped.insert(words[2]) }
+            if words.count >= 3, words[0] == "#", words[1] == "TYPE", !helped.contains(words[2]) {
+                let name = String(words[2])
+                lines.append(Substring("# HELP \(name) \(engineHelp[name] ?? name.replacingOccurrences(of: "_", with: " "))"))
+                helped.insert(words[2])
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
 }

@@ -31,8 +31,17 @@ public enum BatchItem: Codable, Hashable, Sendable {
         }
     }
 
-    /// The task the item names.
-    public var task: String {
+    /// `"type"`, when present, must be `expected` (a generate body may say `"type": "generate"`, and so on).
+    static func expectType(_ expected: String, _ decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let type = try container.decodeIfPresent(String.self, forKey: .type), type != expected {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container,
+                debugDescription: "type must be \"\(expected)\" here, got \"\(type)\"")
+        }
+    }
+
+    /// The task the item names (nil: the base model).
+    public var task: String? {
         switch self {
         case .generate(let r): r.task
         case .classify(let r): r.task
@@ -44,4 +53,10 @@ public enum BatchItem: Codable, Hashable, Sendable {
 public struct BatchRequest: Codable, Hashable, Sendable {
     public var requests: [BatchItem]
     public init(requests: [BatchItem]) { self.requests = requests }
+
+    enum CodingKeys: String, CodingKey { case requests }
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["requests"])
+        requests = try decoder.container(keyedBy: CodingKeys.self).decode([BatchItem].self, forKey: .requests)
+    }
 }

@@ -2,22 +2,27 @@
 
 /// Result of rank classification: the best candidate and every candidate's log-probability.
 public struct ClassifyResponse: Codable, Hashable, Sendable {
-    public var task: String
+    /// The task; absent when the base model scored without one.
+    public var task: String?
     public var taskVersion: String
     /// The candidate with the highest score (the first one on ties).
     public var label: String
     /// Summed log-probability of each candidate's token sequence, `</s>` included.
     public var scores: [String: Double]
+    /// SPE attention weights, when requested.
+    public var attention: [AttentionWeight]?
 
-    public init(task: String, taskVersion: String, label: String, scores: [String: Double]) {
+    public init(task: String?, taskVersion: String, label: String, scores: [String: Double],
+                attention: [AttentionWeight]? = nil) {
         self.task = task
         self.taskVersion = taskVersion
         self.label = label
         self.scores = scores
+        self.attention = attention
     }
 
     enum CodingKeys: String, CodingKey {
-        case task, label, scores
+        case task, label, scores, attention
         case taskVersion = "task_version"
     }
 }

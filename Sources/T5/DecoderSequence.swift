@@ -7,6 +7,8 @@ public enum FinishReason: String, Sendable, Equatable {
     case eos
     /// `maxNewTokens` tokens were generated without EOS.
     case length
+    /// The text reached one of the request's stop sequences (decided by the serving engine, which reads text).
+    case stop
 }
 
 public final class DecoderSequence: @unchecked Sendable {
@@ -16,6 +18,10 @@ public final class DecoderSequence: @unchecked Sendable {
     public private(set) var tokens: [Int32] = []
     public private(set) var finishReason: FinishReason?
     public var isFinished: Bool { finishReason != nil }
+    /// How tokens are chosen; nil is greedy (argmax).
+    public let sampling: SamplingParameters?
+    /// One entry per generated token when `sampling?.logprobs` is set.
+    public private(set) var logProbs: [StepLogProbs] = []
 
     /// Self-attention keys and values per decoder layer: (numDecoderLayers, maxNewTokens, inner) each.
     let selfKeys: Tensor
@@ -28,9 +34,10 @@ public final class DecoderSequence: @unchecked Sendable {
     let biasVectors: Tensor
     let biasCapacity: Int
     let eosTokenID: Int32
+    let startToken: Int32
 
     init(encoded: EncoderOutput, maxNewTokens: Int, layers: Int, inner: Int, startToken: Int32, eosTokenID: Int32,
-         biasVectors: Tensor, biasCapacity: Int) {
+         biasVectors: Tensor, biasCapacity: Int, sampling: SamplingParameters? = nil) {
         precondition(maxNewTokens >= 0, "maxNewTokens must be ≥ 0, got \(maxNewTokens)")
         precondition(biasCapacity >= maxNewTokens)
         self.encoded = encoded
@@ -42,9 +49,14 @@ public final class DecoderSequence: @unchecked Sendable {
         self.eosTokenID = eosTokenID
         self.biasVectors = biasVectors
         self.biasCapacity = biasCapacity
+        self.sampling = sampling
+        self.startToken = startToken
         tokens.reserveCapacity(maxNewTokens)
         if maxNewTokens == 0 { finishReason = .length }
     }
+
+    /// Records the log-probabilities of the step whose token is appended next.
+    func recordLogProbs(_ step: StepLogProbs) { logProbs.append(step) }
 
     /// Records the token chosen for the position just computed.
     func append(_ token: Int32) {

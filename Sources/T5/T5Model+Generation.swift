@@ -4,7 +4,9 @@ import Kernels
 
 extension T5Model {
     /// A decoding state for one encoded request, with its self-attention cache preallocated.
-    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int) -> DecoderSequence {
+    /// - Parameter sampling: how tokens are chosen and whether log-probabilities are recorded; nil is greedy.
+    public func startDecoding(_ encoded: EncoderOutput, maxNewTokens: Int,
+                              sampling: SamplingParameters? = nil) -> DecoderSequence {
         let vectors: Tensor, capacity: Int
         if maxNewTokens <= decoderBiasCapacity {
             (vectors, capacity) = (decoderBiasVectors, decoderBiasCapacity)
@@ -13,11 +15,14 @@ extension T5Model {
         }
         return DecoderSequence(encoded: encoded, maxNewTokens: maxNewTokens, layers: config.numDecoderLayers,
                                inner: config.innerDim, startToken: Int32(config.decoderStartTokenID),
-                               eosTokenID: Int32(config.eosTokenID), biasVectors: vectors, biasCapacity: capacity)
+                               eosTokenID: Int32(config.eosTokenID), biasVectors: vectors, biasCapacity: capacity,
+                               sampling: sampling)
     }
 
-    /// One batched greedy step over the unfinished `sequences`: appends the argmax token to each; a sequence
-    /// finishes on EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Finished ones are skipped.
+    /// One batched step over the unfinished `sequences`: appends to each the argmax token, or the token its
+    /// `sampling` chooses (a function of its own logits, seed and position only, so the batch does not change it);
+    /// a sequence finishes on EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Finished ones are
+    /// skipped.
     /// - Parameter minNewTokens: EOS cannot be chosen before a sequence holds this many tokens (HF min_new_tokens).
     public func decodeStep(_ sequences: [DecoderSequence], minNewTokens: Int = 0) {
         let active = sequences.filter { !$0.isFinished }
@@ -28,7 +33,17 @@ extension T5Model {
             for (b, sequence) in active.enumerated() {
                 let row = logits + b * vocab
                 if sequence.tokens.count < minNewTokens { row[eos] = -.infinity }
-                sequence.append(Int32(argmax(row, count: vocab)))
+                guard let sampling = sequence.sampling else {
+                    sequence.append(Int32(argmax(row, count: vocab)))
+                    continue
+                }
+                let token = TokenSampler.choose(row, count: vocab, parameters: sampling,
+                                                history: [sequence.startToken] + sequence.tokens,
+                                                step: sequence.tokens.count)
+                if let top = sampling.logprobs {
+                    sequence.recordLogProbs(TokenSampler.logProbs(row, count: vocab, chosen: token, top: top))
+                }
+                sequence.append(token)
             }
         }
     }

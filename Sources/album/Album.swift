@@ -22,6 +22,7 @@ struct Album: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "album",
         abstract: "Serve and run prompt-conditioned T5 tasks from one resident model.",
+        version: AlbumVersion.string,
         subcommands: subcommandList
     )
 

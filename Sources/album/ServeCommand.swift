@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
         ALBUM_LOG_LEVEL, ALBUM_MAX_CANDIDATES, ALBUM_MAX_CANDIDATE_TOKENS, ALBUM_HEADER_TIMEOUT_MS,
         ALBUM_BODY_TIMEOUT_MS, ALBUM_IDLE_TIMEOUT_MS, ALBUM_MAX_CONNECTIONS, ALBUM_ADMIN_TOKEN, ALBUM_API_TOKEN,
-        ALBUM_READ_ONLY, ALBUM_MAX_PROMPT_LENGTH, ALBUM_MAX_UPLOAD_BYTES.
+        ALBUM_READ_ONLY, ALBUM_MAX_PROMPT_LENGTH, ALBUM_MAX_UPLOAD_BYTES, ALBUM_LOG_FORMAT.
         On an address other than loopback, task management (PUT/DELETE /v1/tasks) needs an admin token and is
         refused without one; see docs/security.md.
         """)
@@ -35,6 +35,11 @@ struct ServeCommand: AsyncParsableCommand {
                                             cores: ProcessInfo.processInfo.activeProcessorCount)
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
             throw ValidationError("unknown log level \(settings.logLevel)")
+        }
+        switch settings.logFormat {
+        case "text": break
+        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        default: throw ValidationError("log format must be text or json, got \(settings.logFormat)")
         }
         var logger = Logger(label: "album")
         logger.logLevel = level

@@ -61,6 +61,8 @@ struct ServeOptions: ParsableArguments {
     var apiToken: String?
     @Flag(name: .customLong("read-only"), help: "Disable task management (PUT/DELETE /v1/tasks answer 403).")
     var readOnly = false
+    @Option(name: .customLong("log-format"), help: "text (one line per event, key=value metadata) or json (one JSON object per line). Default: text.")
+    var logFormat: String?
 
     /// Every setting of `album serve`, resolved.
     struct Settings: Equatable {
@@ -91,6 +93,7 @@ struct ServeOptions: ParsableArguments {
         var readOnly = false
         var maxPromptLength = 1024
         var maxUploadBytes = 64 << 20
+        var logFormat = "text"
     }
 
     /// Flag, else environment variable, else default.
@@ -133,7 +136,8 @@ struct ServeOptions: ParsableArguments {
             apiToken: try Self.token(apiToken, "ALBUM_API_TOKEN", environment),
             readOnly: try readOnly || Self.flag("ALBUM_READ_ONLY", environment),
             maxPromptLength: try setting(maxPromptLength, "ALBUM_MAX_PROMPT_LENGTH", d.maxPromptLength),
-            maxUploadBytes: try setting(maxUploadBytes, "ALBUM_MAX_UPLOAD_BYTES", d.maxUploadBytes))
+            maxUploadBytes: try setting(maxUploadBytes, "ALBUM_MAX_UPLOAD_BYTES", d.maxUploadBytes),
+            logFormat: try setting(logFormat, "ALBUM_LOG_FORMAT", d.logFormat))
     }
 
     /// A token from the flag or the environment; an empty value means none. Tokens must be visible ASCII.

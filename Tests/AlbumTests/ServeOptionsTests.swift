@@ -73,3 +73,20 @@ import Testing
             .queueSize == 3)
     }
 }
+
+@Suite struct LogFormatAndVersionTests {
+    @Test func logFormatComesFromFlagThenEnvironmentThenDefault() async throws {
+        #expect(try ServeOptions.parse([]).resolved(environment: [:], cores: 2).logFormat == "text")
+        #expect(try ServeOptions.parse([]).resolved(environment: ["ALBUM_LOG_FORMAT": "json"], cores: 2).logFormat == "json")
+        #expect(try ServeOptions.parse(["--log-format", "text"]).resolved(environment: ["ALBUM_LOG_FORMAT": "json"], cores: 2)
+            .logFormat == "text")
+    }
+
+    @Test func versionIsTheOneConstant() async throws {
+        let result = try await CLIRunner.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == AlbumVersion.string)
+        let bad = try await CLIRunner.run(["serve", "--log-format", "xml", "--port", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("log format must be text or json"))
+    }
+}

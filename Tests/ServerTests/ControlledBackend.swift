@@ -6,6 +6,8 @@ import Engine
 import Foundation
 import Kernels
 import struct T5.EncoderRow
+import struct T5.SamplingParameters
+import struct T5.StepLogProbs
 import Testing
 
 final class ControlledBackend: ModelBackend, @unchecked Sendable {
@@ -64,9 +66,10 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
         return try base.encode(rows)
     }
 
-    func startDecoding(_ encoded: Encoded, maxNewTokens: Int) -> Sequence {
-        base.startDecoding(encoded, maxNewTokens: maxNewTokens)
+    func startDecoding(_ encoded: Encoded, maxNewTokens: Int, sampling: SamplingParameters?) -> Sequence {
+        base.startDecoding(encoded, maxNewTokens: maxNewTokens, sampling: sampling)
     }
+    func logProbs(of sequence: Sequence) -> [StepLogProbs] { base.logProbs(of: sequence) }
     func decodeStep(_ sequences: [Sequence]) throws { try base.decodeStep(sequences) }
     func tokens(of sequence: Sequence) -> [Int32] { base.tokens(of: sequence) }
     func finishReason(of sequence: Sequence) -> FinishReason? { base.finishReason(of: sequence) }

@@ -31,15 +31,30 @@ final class FakeService: InferenceService {
         return task
     }
 
+    /// The base model, for requests that name no task.
+    static let base = TaskInfo(name: "fake", version: "0", method: "base", promptTokens: 0, fields: ["input"],
+                               labels: nil, maxInputTokens: 64, maxNewTokens: 8)
+
+    private func lookup(_ name: String?) throws -> TaskInfo {
+        guard let name else { return Self.base }
+        return try lookup(name) as TaskInfo
+    }
+
     func generate(_ job: GenerateJob) async throws -> GenerateResult {
         let task = try lookup(job.task)
         if let error = Self.scriptedError(job.input.text) { throw error }
         if let beams = job.numBeams, beams < 1 { throw EngineError.unsupportedValue(field: "num_beams", reason: "must be ≥ 1") }
         let text = job.input.text ?? job.input.fields?.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ") ?? ""
         let ids = text.utf8.prefix(job.maxNewTokens ?? task.maxNewTokens).map { Int32($0) }
-        return GenerateResult(task: task.name, taskVersion: task.version, text: String(decoding: ids.map { UInt8($0) }, as: UTF8.self),
+        let tokens = job.logprobs.map { top in
+            ids.map { GeneratedToken(id: $0, text: String(UnicodeScalar(UInt8($0))), logProb: -1,
+                                     top: (0..<top).map { TokenAlternative(id: Int32($0), text: "t\($0)", logProb: -2 - Double($0)) }) }
+        }
+        return GenerateResult(task: job.task == nil ? nil : task.name, taskVersion: task.version,
+                              text: String(decoding: ids.map { UInt8($0) }, as: UTF8.self),
                               ids: ids, finishReason: .length, inputTokens: text.utf8.count + 1,
-                              promptTokens: task.promptTokens)
+                              promptTokens: task.promptTokens, tokens: tokens,
+                              seed: (job.temperature ?? 0) > 0 ? job.seed ?? 7 : nil)
     }
 
     func classify(_ job: ClassifyJob) async throws -> ClassifyResult {
@@ -47,7 +62,17 @@ final class FakeService: InferenceService {
         if let error = Self.scriptedError(job.input.text) { throw error }
         guard let candidates = job.candidates ?? task.labels else { throw EngineError.invalidInput("no labels") }
         let scores = candidates.enumerated().map { CandidateScore(candidate: $1, logProb: -Double($0) - 0.5) }
-        return ClassifyResult(task: task.name, taskVersion: task.version, label: candidates[0], scores: scores)
+        return ClassifyResult(task: job.task == nil ? nil : task.name, taskVersion: task.version, label: candidates[0],
+                              scores: scores)
+    }
+
+    func tokenize(_ text: String) async throws -> [TokenPiece] {
+        text.utf8.map { TokenPiece(id: Int32($0), piece: String(UnicodeScalar($0))) } + [TokenPiece(id: 1, piece: "</s>")]
+    }
+
+    func detokenize(_ ids: [Int32]) async throws -> String {
+        guard ids.allSatisfy({ (0..<128).contains($0) }) else { throw EngineError.invalidInput("id outside the vocabulary") }
+        return String(decoding: ids.filter { $0 > 1 }.map { UInt8($0) }, as: UTF8.self)
     }
 
     func tasks() async -> [TaskInfo] { state.withLockedValue { $0.values.sorted { $0.name < $1.name } } }

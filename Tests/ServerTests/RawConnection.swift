@@ -91,6 +91,29 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Everything received so far on this connection (across `read(until:)` calls).
+    private let received = NSLock()
+    private var receivedText: [UInt8] = []
+
+    /// Reads until what this connection has received in all holds `done`, or `timeout` passes; returns all of it.
+    /// For a response written in pieces (Server-Sent Events): each call waits for the next piece.
+    func read(until done: @escaping @Sendable (String) -> Bool, timeout: Duration) async -> String {
+        let fd = fd
+        return await Self.onThread { [self] in
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let text = received.withLock { String(decoding: receivedText, as: UTF8.self) }
+                if done(text) || ContinuousClock.now >= deadline { return text }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 20) > 0 else { continue }
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { return text }
+                received.withLock { receivedText += buffer[0..<count] }
+            }
+        }
+    }
+
     private static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: body()) }

@@ -88,7 +88,7 @@ func errorCode(_ response: TestResponse) throws -> String {
 
     @Test(arguments: [
         (#"{"task": "echo", "input": "x""#, 400, "malformed_json"),
-        (#"{"input": "x"}"#, 400, "malformed_json"),
+        (#"{"task": "echo", "input": 3}"#, 400, "malformed_json"),
         (#"{"task": 5, "input": "x"}"#, 400, "malformed_json"),
         (#"{"task": "nope", "input": "x"}"#, 404, "unknown_task"),
         (#"{"task": "echo", "input": "too long"}"#, 422, "input_too_long"),
@@ -135,7 +135,7 @@ func errorCode(_ response: TestResponse) throws -> String {
                 #expect(results[1].classify?.label == "entailment")
                 #expect(results[2].error?.code == "unknown_task")
             }
-            let malformedItem = #"{"requests": [{"type": "translate", "task": "echo"}, {"task": "echo", "input": "ok"}, {"input": "no task"}]}"#
+            let malformedItem = #"{"requests": [{"type": "translate", "task": "echo"}, {"task": "echo", "input": "ok"}, {"task": ["echo"], "input": "x"}]}"#
             try await client.execute(uri: "/v1/batch", method: .post, headers: jsonHeaders, body: json(malformedItem)) { (r: TestResponse) async throws in
                 #expect(r.status == .ok)
                 let results = try decode(BatchResponse.self, r).results
