@@ -1,5 +1,6 @@
-// The OpenAPI 3.1 document served at `GET /openapi.json`. Kept by hand beside the routes; ServerTests checks
-// that its paths and methods are exactly the router's and that it parses as JSON.
+// The OpenAPI 3.1 document served at `GET /openapi.json`. Kept by hand beside the routes; ServerTests checks that
+// its paths and methods are exactly the router's, that every documented request (README and docs curl lines, the
+// JSON examples of docs/api.md) validates against it, and that the live answers to them validate too.
 
 enum OpenAPIDocument {
     static let json = #"""
@@ -130,8 +131,10 @@ enum OpenAPIDocument {
             "data": {"type": "array", "items": {"type": "object", "required": ["id", "object", "created", "owned_by", "root"], "properties": {
               "id": {"type": "string"}, "object": {"type": "string"}, "created": {"type": "integer"}, "owned_by": {"type": "string"},
               "root": {"type": "string"}, "parent": {"type": ["string", "null"]}}}}}},
-          "BatchRequest": {"type": "object", "required": ["requests"], "properties": {"requests": {"type": "array",
-            "items": {"oneOf": [{"$ref": "#/components/schemas/GenerateRequest"}, {"$ref": "#/components/schemas/ClassifyRequest"}]}}}},
+          "BatchRequest": {"type": "object", "required": ["requests"], "additionalProperties": false, "properties": {"requests": {"type": "array",
+            "items": {"oneOf": [{"$ref": "#/components/schemas/GenerateRequest"}, {"$ref": "#/components/schemas/BatchClassifyItem"}]}}}},
+          "BatchClassifyItem": {"description": "A classify item of a batch: a ClassifyRequest whose type says so (an item without type is a generate)",
+            "allOf": [{"$ref": "#/components/schemas/ClassifyRequest"}, {"type": "object", "required": ["type"]}]},
           "BatchResult": {"type": "object", "required": ["status"], "properties": {"status": {"type": "integer"},
             "generate": {"$ref": "#/components/schemas/GenerateResponse"}, "classify": {"$ref": "#/components/schemas/ClassifyResponse"},
             "error": {"$ref": "#/components/schemas/ErrorDetail"}}},
