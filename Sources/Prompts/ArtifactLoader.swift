@@ -61,6 +61,15 @@ public enum ArtifactLoader {
         return manifest
     }
 
+    /// Where a static task's prompt is when its manifest does not say (docs/task-format.md, `promptFormat`): Album's
+    /// `prompt.safetensors`, else a PEFT adapter, else a single T5X `.npy`; Album's file is reported missing otherwise.
+    static func detectedFormat(among fileNames: [String]) -> PromptFormat {
+        if fileNames.contains(staticPromptFile) { return .album }
+        if fileNames.contains(PEFTAdapterConfig.fileName) { return .peft }
+        if fileNames.filter({ $0.hasSuffix(".npy") }).count == 1 { return .t5x }
+        return .album
+    }
+
     /// The only file names an artifact with `manifest` is made of (an upload holding anything else is refused).
     /// - Parameter fileNames: the files at hand, for a T5X import that names no `promptFile` (the first `.npy`).
     public static func fileNames(of manifest: TaskManifest, among fileNames: [String]) -> Set<String> {
@@ -68,7 +77,7 @@ public enum ArtifactLoader {
         case .album: return [TaskManifest.fileName, albumFile]
         case .spe: return [TaskManifest.fileName, speFile]
         case .staticPrompt:
-            switch manifest.promptFormat ?? .album {
+            switch manifest.promptFormat ?? detectedFormat(among: fileNames) {
             case .album: return [TaskManifest.fileName, staticPromptFile]
             case .peft: return [TaskManifest.fileName, PEFTAdapterConfig.fileName, PEFTAdapterConfig.weightsName]
             case .t5x:
@@ -128,7 +137,8 @@ public enum ArtifactLoader {
         case .staticPrompt:
             let prompt: Tensor  // (l, d)
             let source: String
-            switch manifest.promptFormat ?? .album {
+            let present = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            switch manifest.promptFormat ?? detectedFormat(among: present) {
             case .album:
                 let url = directory.appendingPathComponent(staticPromptFile)
                 var file = try StrictTensorFile(url: url)

@@ -155,4 +155,25 @@ import Testing
             .unrecognisedArtifact(path: $0.path, reason: "no task.json, no PEFT adapter_config.json and not exactly one .npy file")
         }
     }
+
+    /// docs/task-format.md: `promptFormat` is "detected from the files when absent" — also when a task.json gives the
+    /// template and labels but names no format (a PEFT adapter or a T5X prompt with a hand-written manifest).
+    @Test func aManifestWithoutPromptFormatDetectsItFromTheFiles() throws {
+        let manifest = #"{"kind": "static", "template": "review: {text}", "labels": ["bad", "good"]}"#
+        for name in ["peft-pt", "t5x"] {
+            let (error, _) = try loadError(name) { dir in try Data(manifest.utf8).write(to: dir.appendingPathComponent("task.json")) }
+            #expect(error == nil, "\(name) with a task.json that names no promptFormat: \(String(describing: error))")
+        }
+        let root = try PromptFixtures.scratchTasks(["peft-pt"])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("peft-pt")
+        try Data(manifest.utf8).write(to: dir.appendingPathComponent("task.json"))
+        let loaded = try ArtifactLoader.load(directory: dir, name: "peft-pt", version: 0, model: model, albums: albums)
+        guard case .task(let task) = loaded else { Issue.record("not a task"); return }
+        #expect(task.source.hasPrefix("peft:") && task.labels == ["bad", "good"])
+        // An upload of the same files takes the adapter's files, not prompt.safetensors.
+        let decoded = try TaskManifest.decode(Data(manifest.utf8), path: "task.json")
+        #expect(ArtifactLoader.fileNames(of: decoded, among: ["task.json", "adapter_config.json", "adapter_model.safetensors"])
+                == ["task.json", "adapter_config.json", "adapter_model.safetensors"])
+    }
 }
