@@ -7,7 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Scheduling
-import Server
+@testable import Server
 import ServerAPI
 import Testing
 
@@ -144,6 +144,19 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         ErrorCase(method: .post, uri: "/v1/batch", body: #"{"requests": []}"#, status: 422, code: "unsupported_value",
                   message: .exact("'requests' is empty")),
     ]
+
+    /// The OpenAPI document lists every status these errors answer with, on their route (unknown routes and
+    /// methods aside: 404 not_found and 405 have no route to document them on).
+    @Test func everyErrorStatusIsDocumentedOnItsRoute() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: Any])
+        for error in Self.cases where error.code != "not_found" && error.code != "method_not_allowed" {
+            let route = try #require(DocumentedExamplesTests.route(of: error.uri, in: paths), "\(error.uri) is not documented")
+            let operation = (paths[route] as? [String: Any])?[error.method.rawValue.lowercased()] as? [String: Any]
+            let statuses = (operation?["responses"] as? [String: Any])?.keys.sorted() ?? []
+            #expect(statuses.contains("\(error.status)"), "\(error.testDescription): the document lists only \(statuses)")
+        }
+    }
 
     @Test(arguments: cases)
     func errorHasItsStatusCodeAndMessage(_ expected: ErrorCase) async throws {
