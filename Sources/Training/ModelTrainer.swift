@@ -101,7 +101,8 @@ public final class ModelTrainer {
         do {
             result = try model.lossAndGradients(
                 batch: batch, options: TrainingOptions(dropout: options.dropout, seed: options.seed,
-                                                       step: UInt32(truncatingIfNeeded: index)))
+                                                       step: UInt32(truncatingIfNeeded: index)),
+                threads: options.threads)
         } catch { throw .model(error) }
         guard result.loss.isFinite else { throw .nonFiniteLoss(step: index + 1, loss: result.loss) }
         let norm: Float

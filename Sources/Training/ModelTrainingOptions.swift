@@ -28,6 +28,9 @@ public struct ModelTrainingOptions: Sendable {
     public var maxGradNorm: Double = 1
     /// Dropout of every T5 dropout site (HF dropout_rate).
     public var dropout: Double = 0.1
+    /// Threads of a step: the batch runs as this many shards side by side, each accumulating its own weight
+    /// gradients (T5Model.lossAndGradients(batch:options:threads:)); 1 runs it whole with OpenBLAS's threads.
+    public var threads: Int = 1
     /// Write `checkpoint-<step>` under the output directory every this many steps; nil writes only the final one.
     public var saveEvery: Int?
     /// Element type of saved weights.

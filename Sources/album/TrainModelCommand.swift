@@ -81,7 +81,7 @@ struct TrainModelCommand: ParsableCommand {
     @Option(name: .long, help: "Append one JSON line per step to this file.")
     var log: String?
 
-    @Option(name: .long, help: "OpenBLAS threads per call (default: OpenBLAS's own choice).")
+    @Option(name: .long, help: "Threads (default: OpenBLAS's, the core count): each step's batch runs as this many shards side by side.")
     var threads: Int?
 
     func validate() throws {
@@ -109,6 +109,7 @@ struct TrainModelCommand: ParsableCommand {
         options.weightDecay = weightDecay
         options.maxGradNorm = maxGradNorm
         options.dropout = dropout
+        options.threads = threads ?? BLAS.threads
         options.saveEvery = saveEvery
         options.saveDType = bf16 ? .bf16 : .f32
         try options.validate()
