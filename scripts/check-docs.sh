@@ -22,7 +22,7 @@ bin_dir="${1:-${ALBUM_BIN_DIR:-}}"
 if [ -z "$bin_dir" ]; then bin_dir="$(cd "$repo" && swift build --show-bin-path)"; fi
 bin_dir="$(cd "$bin_dir" 2>/dev/null && pwd || echo "$bin_dir")"   # absolute: blocks run in another directory
 [ -x "$bin_dir/album" ] || { echo "docs-check: no album executable in $bin_dir (swift build first)" >&2; exit 2; }
-files=(README.md docs/operations.md docs/api.md docs/security.md docs/task-format.md docs/benchmarks.md
+files=(README.md docs/operations.md docs/api.md docs/security.md docs/task-format.md docs/benchmarks.md docs/method.md
        docs/ARCHITECTURE.md models/README.md models/tasks/README.md deploy/kubernetes/README.md)
 block_timeout="${DOCS_CHECK_BLOCK_TIMEOUT:-180}"
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The world's base model, made by Album's own trainer: a SentencePiece tokenizer for the world's language, then a
+small T5 pretrained with span corruption on the world's text, then multi-task trained on the source tasks with text
+prefixes (as the original T5 was). No target or control task is in its training.
+
+Stages (each skipped when its output exists, so an interrupted run continues):
+  1. data        models/world/make_world.py --out OUT/data (deterministic from --seed)
+  2. tokenizer   SentencePiece unigram on the corpus and the source tasks' text, converted by transformers
+                 (tokenizer.json, spiece.model): OUT/tokenizer
+  3. pretrain    album train model --config OUT/config.json --objective span-corruption: OUT/pretrained
+  4. multitask   album train model --model OUT/pretrained --objective seq2seq on OUT/data/multitask.jsonl: OUT/base
+
+    python3 models/world/make_base.py --out runs/world [--pretrain-steps N] [--multitask-steps N]
+
+Needs a built `album` (swift build -c release --product album) and `pip install sentencepiece transformers` (no torch).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(*command):
+    print("+", " ".join(command), flush=True)
+    subprocess.run(list(command), check=True)
+
+
+def tokenizer(out, data, vocab):
+    import sentencepiece as spm
+    from transformers import T5Tokenizer
+    work = tempfile.mkdtemp()
+    text = os.path.join(work, "text.txt")
+    with open(text, "w") as f:
+        with open(os.path.join(data, "corpus.txt")) as corpus:
+            f.write(corpus.read())
+        with open(os.path.join(data, "multitask.jsonl")) as rows:
+            for line in rows:
+                row = json.loads(line)
+                f.write(row["input"] + "\n" + row["target"] + "\n")
+        with open(os.path.join(data, "tasks.json")) as listing:  # every task's template and label words
+            for task in json.load(listing)["tasks"]:
+                f.write(task["template"] + "\n" + " ".join(task["labels"] or []) + "\n")
+    spm.SentencePieceTrainer.train(input=text, model_prefix=os.path.join(work, "spiece"), model_type="unigram",
+                                   vocab_size=vocab, character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+                                   hard_vocab_limit=False, num_threads=1, minloglevel=2)
+    T5Tokenizer.from_pretrained(work, extra_ids=100).save_pretrained(out)
+    if not os.path.exists(os.path.join(out, "spiece.model")):
+        shutil.copy(os.path.join(work, "spiece.model"), os.path.join(out, "spiece.model"))
+    shutil.rmtree(work)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="runs/world")
+    parser.add_argument("--album", default=".build/release/album")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--vocab", type=int, default=2000)
+    parser.add_argument("--d-model", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--pretrain-steps", type=int, default=6000)
+    parser.add_argument("--multitask-steps", type=int, default=6000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    if not os.access(args.album, os.X_OK):
+        sys.exit(f"no album executable at {args.album}: swift build -c release --product album")
+
+    data, tok = os.path.join(args.out, "data"), os.path.join(args.out, "tokenizer")
+    if not os.path.exists(os.path.join(data, "tasks.json")):
+        run(sys.executable, os.path.join(HERE, "make_world.py"), "--seed", str(args.seed), "--out", data)
+    if not os.path.exists(os.path.join(tok, "tokenizer.json")):
+        tokenizer(tok, data, args.vocab)
+    from transformers import T5Tokenizer
+    vocab = len(T5Tokenizer.from_pretrained(tok))
+    config = os.path.join(args.out, "config.json")
+    with open(config, "w") as f:
+        json.dump({"architectures": ["T5ForConditionalGeneration"], "model_type": "t5", "vocab_size": vocab,
+                   "d_model": args.d_model, "d_kv": args.d_model // 4, "d_ff": 4 * args.d_model,
+                   "num_layers": args.layers, "num_decoder_layers": args.layers, "num_heads": 4,
+                   "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128,
+                   "dropout_rate": 0.1, "layer_norm_epsilon": 1e-6, "feed_forward_proj": "relu",
+                   "tie_word_embeddings": True, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1},
+                  f, indent=2)
+    common = ["--threads", str(args.threads), "--seed", str(args.seed), "--batch-size", str(args.batch_size),
+              "--log"]
+    pretrained, base = os.path.join(args.out, "pretrained"), os.path.join(args.out, "base")
+    if not os.path.exists(os.path.join(pretrained, "model.safetensors")):
+        run(args.album, "train", "model", "--config", config, "--tokenizer", tok, "--objective", "span-corruption",
+            "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr", "3e-3",
+            "--warmup-steps", "200", "--out", pretrained, *common, os.path.join(args.out, "pretrain.jsonl"))
+    if not os.path.exists(os.path.join(base, "model.safetensors")):
+        run(args.album, "train", "model", "--model", pretrained, "--objective", "seq2seq",
+            "--data", os.path.join(data, "multitask.jsonl"), "--steps", str(args.multitask_steps), "--lr", "1e-3",
+            "--warmup-steps", "100", "--out", base, *common, os.path.join(args.out, "multitask.jsonl"))
+    print(f"base model: {base}")
+
+
+if __name__ == "__main__":
+    main()
