@@ -5,20 +5,8 @@ import Kernels
 import Testing
 import TestSupport
 
-/// Deterministic pseudo-random floats (SplitMix64), so failures reproduce.
-struct Rng {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func floats(_ n: Int, scale: Float = 1) -> [Float] {
-        (0..<n).map { _ in (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
-    }
-}
+/// Deterministic pseudo-random floats (TestSupport's SplitMix64), so failures reproduce.
+typealias Rng = SeededGenerator
 
 @Suite struct KernelTwinTests {
     @Test(arguments: [(1, 32), (7, 48), (5, 512), (3, 1000)])

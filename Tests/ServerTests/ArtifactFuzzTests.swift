@@ -13,6 +13,7 @@ import Prompts
 import Server
 import ServerAPI
 import Testing
+import TestSupport
 
 
 /// The mutations, each applied to one file of an artifact.

@@ -11,6 +11,7 @@ import NIOConcurrencyHelpers
 import Server
 import ServerAPI
 import Testing
+import TestSupport
 
 
 @Suite struct RequestFuzzTests {
