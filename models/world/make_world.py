@@ -10,7 +10,10 @@ The language. Pseudo-words built from syllables, each with latent attributes the
   adjectives  polarity (positive | negative | neutral);
   verbs       present (stem + "s" / stem with a plural subject), past (stem + "ed"), future ("will" + stem), and a
               hidden bit (a control); synonyms: every verb and adjective has a twin with the same meaning.
-Sentences: "the [adj] SUBJECT VERB the [adj] OBJECT [near the PLACE] ." with number agreement.
+Sentences: "a|some [adj] SUBJECT VERB a|some [adj] OBJECT [near the PLACE] ." with number agreement. Attributes
+leave traces in the text itself, so pretraining can learn them: each verb takes subjects of three categories and
+objects of two, a neutral adjective describes nouns of one category, intensifiers precede adjectives of one
+polarity, and number shows on the determiner.
 
 The tasks (template → target; `kind` source | target | control; `reads` names the latent attribute):
   8 sources   polarity, subject number, subject category, tense, object animacy, paraphrase (pairs), subject noun
@@ -52,21 +55,33 @@ class World:
         for i in range(adjectives):
             polarity = ["positive", "negative", "neutral"][i % 3]
             stem = self.word(2)
-            self.adjectives.append({"stem": stem, "polarity": polarity, "twin": self.word(2)})
-        self.verbs = [{"stem": self.word(1), "twin": self.word(1), "hidden": self.rng.random() < 0.5}
+            # A neutral adjective describes nouns of one category only, so where it appears tells the category.
+            category = CATEGORIES[(i // 3) % len(CATEGORIES)] if polarity == "neutral" else None
+            self.adjectives.append({"stem": stem, "polarity": polarity, "twin": self.word(2), "category": category})
+        # Intensifiers that only ever precede adjectives of one polarity: polarity has a distributional signal.
+        self.intensifiers = {polarity: [self.word(1) for _ in range(5)] for polarity in ("positive", "negative")}
+        # Selectional restrictions: each verb takes subjects of three categories and objects of two.
+        self.verbs = [{"stem": self.word(1), "twin": self.word(1), "hidden": self.rng.random() < 0.5,
+                       "subjects": set(self.rng.sample(CATEGORIES, 3)), "objects": set(self.rng.sample(CATEGORIES, 2))}
                       for _ in range(verbs)]
 
     def word(self, syllables):
         while True:
             w = "".join(self.rng.choice(ONSETS) + self.rng.choice(VOWELS) + self.rng.choice(CODAS)
                         for _ in range(syllables))
-            if w not in self.used and w not in {"the", "near", "will"} and not w.endswith("s") and not w.endswith("ed"):
+            if w not in self.used and w not in {"the", "near", "will", "a", "some"} and not w.endswith("s") \
+                    and not w.endswith("ed"):
                 self.used.add(w)
                 return w
 
     @staticmethod
     def noun_form(noun, plural):
         return noun["stem"] + ("s" if plural else "")
+
+    @staticmethod
+    def determiner(plural):
+        """Number shows on the determiner too ("a" / "some"), a token of its own whatever the tokenizer does."""
+        return "some" if plural else "a"
 
     @staticmethod
     def verb_form(verb, tense, plural_subject, twin=False):
@@ -80,29 +95,35 @@ class World:
     def sentence(self, rng, **fixed):
         """A sentence and its latent facts; `fixed` pins any of them (subject, object, polarity, tense, ...)."""
         s = dict(fixed)
-        s.setdefault("subject", rng.choice(self.nouns))
-        s.setdefault("object", rng.choice(self.nouns))
+        if "verb" not in s:  # a verb that takes the pinned subject and object, if any
+            fits = [v for v in self.verbs
+                    if ("subject" not in s or s["subject"]["category"] in v["subjects"])
+                    and ("object" not in s or s["object"]["category"] in v["objects"])]
+            s["verb"] = rng.choice(fits or self.verbs)
+        s.setdefault("subject", rng.choice([n for n in self.nouns if n["category"] in s["verb"]["subjects"]]))
+        s.setdefault("object", rng.choice([n for n in self.nouns if n["category"] in s["verb"]["objects"]]))
         s.setdefault("subject_plural", rng.random() < 0.5)
         s.setdefault("object_plural", rng.random() < 0.5)
         s.setdefault("tense", rng.choice(["past", "present", "future"]))
-        s.setdefault("verb", rng.choice(self.verbs))
         s.setdefault("polarity", rng.choice(["positive", "negative"]))
         s.setdefault("place", rng.choice(self.places) if rng.random() < 0.4 else None)
         # One polar adjective carries the sentence's polarity; a neutral one may sit on the other noun.
         s.setdefault("polar", rng.choice([a for a in self.adjectives if a["polarity"] == s["polarity"]]))
-        s.setdefault("neutral", rng.choice([a for a in self.adjectives if a["polarity"] == "neutral"])
-                     if rng.random() < 0.5 else None)
         s.setdefault("polar_on_subject", rng.random() < 0.5)
+        other = s["object"] if s["polar_on_subject"] else s["subject"]  # the noun a neutral adjective may describe
+        s.setdefault("neutral", rng.choice([a for a in self.adjectives if a["category"] == other["category"]])
+                     if rng.random() < 0.5 else None)
+        s.setdefault("intensifier", rng.choice(self.intensifiers[s["polarity"]]) if rng.random() < 0.6 else None)
         s.setdefault("twins", False)
         adj = lambda a: (a["twin"] if s["twins"] else a["stem"]) + " " if a else ""
-        subject_adj, object_adj = (s["polar"], s["neutral"]) if s["polar_on_subject"] else (s["neutral"], s["polar"])
-        words = ["the", adj(subject_adj) + self.noun_form(s["subject"], s["subject_plural"]),
+        polar = (s["intensifier"] + " " if s["intensifier"] else "") + adj(s["polar"])
+        subject_adj, object_adj = (polar, adj(s["neutral"])) if s["polar_on_subject"] else (adj(s["neutral"]), polar)
+        words = [self.determiner(s["subject_plural"]), subject_adj + self.noun_form(s["subject"], s["subject_plural"]),
                  self.verb_form(s["verb"], s["tense"], s["subject_plural"], s["twins"]),
-                 "the", adj(object_adj) + self.noun_form(s["object"], s["object_plural"])]
+                 self.determiner(s["object_plural"]), object_adj + self.noun_form(s["object"], s["object_plural"])]
         if s["place"]:
             words += ["near", "the", s["place"]["stem"]]
         s["text"] = " ".join(words) + " ."
-        s["adjectives"] = (subject_adj, object_adj)
         return s
 
 
@@ -169,11 +190,13 @@ def pair_example(world, rng, task):
         first = world.sentence(rng)
         if same:  # the same facts with every verb and adjective swapped for its twin
             keep = {k: first[k] for k in ("subject", "object", "subject_plural", "object_plural", "tense", "verb",
-                                          "polarity", "place", "polar", "neutral", "polar_on_subject")}
+                                          "polarity", "place", "polar", "neutral", "polar_on_subject", "intensifier")}
             second = world.sentence(rng, **keep, twins=True)
         else:  # a near miss: the same words but another object
             keep = {k: first[k] for k in ("subject", "subject_plural", "tense", "verb", "polarity", "place", "polar",
-                                          "neutral", "polar_on_subject")}
+                                          "polar_on_subject", "intensifier")}
+            if not first["polar_on_subject"]:  # the neutral adjective sits on the subject, which stays
+                keep["neutral"] = first["neutral"]
             second = world.sentence(rng, **keep)
             while second["object"] is first["object"]:
                 second = world.sentence(rng, **keep)
