@@ -1,7 +1,8 @@
 // jemalloc settings for training processes. Each training step frees and re-allocates the same few hundred MB of
 // activations; jemalloc's default decay (and its eager purge of the arena that serves allocations over 8 MiB) hands
-// those pages back to the kernel, so every step paid about 66k page faults with their zeroing: about 7% of a prompt-tuning
-// step on 2 cores. Keeping freed pages (decay −1) makes re-allocation free; peak RSS is unchanged. Not for `serve`.
+// those pages back to the kernel, so every step paid about 66k page faults with their zeroing: about 7% of a
+// prompt-tuning step on 2 cores. Keeping freed pages (decay −1) makes re-allocation free; peak RSS is unchanged.
+// Not for `serve`.
 import CJemalloc
 
 enum AllocatorTuning {
