@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Album builds against: OpenBLAS (sgemm), jemalloc (allocator), pkg-config.
+# Installs the Debian packages Album builds and tests with: OpenBLAS (sgemm), jemalloc (allocator), pkg-config,
+# curl and python3 (the docs check).
 # With --runtime, only the shared libraries `album` needs to run (what the Dockerfile's runtime stage installs).
 # Idempotent; needs root (or sudo) only when something is missing. CI and the Dockerfile both run it.
 set -euo pipefail
-packages=(libopenblas-dev libjemalloc-dev pkg-config)
+# curl and python3: the docs check (scripts/check-docs.sh), which `swift test` runs, calls both.
+packages=(libopenblas-dev libjemalloc-dev pkg-config curl python3)
 if [ "${1:-}" = "--runtime" ]; then packages=(libopenblas0-pthread libjemalloc2 ca-certificates curl); fi
 missing=()
 for p in "${packages[@]}"; do
