@@ -3,7 +3,8 @@
 // independent GEMM streams beat one OpenBLAS call split over two threads on these shapes, and every element-wise
 // pass — dropout, softmax, norms — then runs in parallel too). Each shard draws the whole batch's dropout masks
 // (TrainingPass.Placement) and divides by the whole batch's target-token count, so the step equals the unsharded one.
-// Trainable weights accumulate into per-shard buffers (ShardGradients), added into their gradients in shard order.
+// Trainable weights: the first shard accumulates into their own gradients, every other shard into buffers of its
+// own (ShardGradients), added into the gradients in shard order afterwards.
 import Dispatch
 import Kernels
 
@@ -30,7 +31,8 @@ extension T5Model {
                                            lossNormalizer: options.lossNormalizer ?? counted)
         let parts = LockedValue<[Int: TrainingLoss]>([:])
         let trainable = trainableGradients
-        let sinks = trainable.isEmpty ? [] : shards.map { _ in ShardGradients(shapesOf: trainable) }
+        // Buffers for shards 1…; shard 0 has the weights' own gradients to itself.
+        let sinks = trainable.isEmpty ? [] : shards.dropFirst().map { _ in ShardGradients(shapesOf: trainable) }
         let savedThreads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = savedThreads }
@@ -40,10 +42,10 @@ extension T5Model {
                 (input: $0.input.length, target: $0.labels.count)
             })
             let run = { self.lossAndGradients(validated: Array(batch[range]), options: shardOptions, placement: placement) }
-            let part = sinks.isEmpty ? run() : sinks[shard].collecting(run)
+            let part = shard == 0 || sinks.isEmpty ? run() : sinks[shard - 1].collecting(run)
             parts.withLock { $0[shard] = part }
         }
-        for (owner, gradient) in trainable {  // the shards' sums, added in shard order
+        for (owner, gradient) in trainable {  // shards 1…'s sums, added in shard order
             for sink in sinks {
                 guard let buffer = sink.buffer(of: owner) else { continue }
                 addInPlace(gradient.data, buffer.data, count: gradient.count)
