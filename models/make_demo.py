@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""Demo assets that `album serve` (no arguments) serves: a tiny random T5 and a tasks directory.
+"""Demo assets that `album serve` (no arguments) serves: the world's pretrained base model and four demo tasks on it.
 
-  models/default/   a tiny random T5 (original-T5 layout: ReLU FFN, tied embeddings) in HF format (config.json +
-                    model.safetensors) with a small SentencePiece unigram tokenizer trained here and converted by
-                    transformers (tokenizer.json, spiece.model, tokenizer_config.json, special_tokens_map.json).
-  models/tasks/     sentiment/    Album static prompt, classification (labels, rank decoding), prompt-tuned for a few
-                                  steps on a toy dataset by `album train prompt`;
-                    summarize/    a PEFT PROMPT_TUNING adapter saved by PEFT itself (TEXT init, not trained), no task.json;
-                    source-album/ an SPE album: snapshots at 60/80/100 % of `album train source` on two toy source tasks,
-                                  joined by `album album build`;
-                    nli/          an SPE task (labels, two-field template) trained against that album by `album train spe`.
-Album's own trainer trains every demo prompt (this script only writes the toy data and runs it), so the script needs
-a built `album` (`swift build -c release --product album`; --album PATH picks another).
+  models/default/   the world's base model (models/world: a small T5, d_model 128, 4 + 4 layers, pretrained by Album's
+                    trainer with span corruption on the world's text, then multi-task trained on its eight source
+                    tasks with text prefixes), copied from the output of models/world/make_base.py with its
+                    SentencePiece tokenizer (tokenizer.json, spiece.model, tokenizer_config.json, special_tokens_map.json).
+  models/tasks/     sentiment/    Album static prompt (rank classification) prompt-tuned by `album train prompt` on the
+                                  world's sentences labelled by polarity, under a template the base never saw;
+                    summarize/    a PEFT PROMPT_TUNING adapter saved by PEFT itself (TEXT init "subject:", not trained),
+                                  no task.json: the text init makes the base name the sentence's subject;
+                    source-album/ an SPE album: snapshots at 60/80/100 % of `album train source` on three world source
+                                  tasks (polarity, tense, paraphrase), joined by `album album build`;
+                    nli/          an SPE task (two-field template, labels entailment/not_entailment: does the hypothesis
+                                  say what the premise says, the world's paraphrase pairs) trained by `album train spe`.
+Album's own trainer trains every demo prompt (this script only picks the world's data and runs it), so the script
+needs a built `album` (`swift build -c release --product album`; --album PATH picks another) and the world's base
+model and data (`python3 models/world/make_base.py --out runs/world`; --world picks another folder).
 
-The model is random: its outputs are meaningless. The assets exist to exercise every artifact kind end to end.
 Run from the repository root (the PEFT adapter records the tokenizer path relative to it):
-    python3 models/make_demo.py                 (rebuilds everything with .build/release/album, then writes the goldens)
+    python3 models/make_demo.py                 (rebuilds everything, then writes the goldens)
     python3 models/make_demo.py --goldens-only  (retrains nothing; reads models/default and models/tasks as they are)
 The goldens (Tests/Fixtures/demo/golden.json) are what transformers, PEFT and the tokenizers give on the bundled
 assets: token ids for a set of texts from T5Tokenizer on tokenizer.json, checked against T5Tokenizer converting
@@ -39,7 +42,7 @@ import torch
 import torch.nn.functional as F
 import transformers
 from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
-from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+from transformers import T5ForConditionalGeneration, T5Tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "default")
@@ -47,79 +50,11 @@ TASKS_DIR = os.path.join(HERE, "tasks")
 GOLDEN = os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", "demo", "golden.json")
 GREEDY_STEPS = 12
 MIN_MARGIN = 1e-3  # a greedy golden whose top two logits are closer than this is a coin toss for float32: skipped
-D, PROMPT_LEN = 64, 8
+PROMPT_LEN = 8
+MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "spiece.model", "tokenizer_config.json",
+               "special_tokens_map.json")
 torch.manual_seed(0)
 random.seed(0)
-
-SUBJECTS = ["the movie", "this film", "the plot", "the acting", "the music", "the story", "the ending", "the cast",
-            "the dog", "a man", "the woman", "the children", "the city", "the team", "the market", "the weather"]
-GOOD = ["was wonderful", "is great", "felt warm and funny", "is a delight", "was brilliant", "is charming"]
-BAD = ["was terrible", "is boring", "felt dull and slow", "is a mess", "was awful", "is painful"]
-TOPICS = {"sports": ["the team won the match", "a late goal decided the game", "the runner broke the record"],
-          "business": ["the market fell sharply", "profits rose this quarter", "the company hired new staff"],
-          "science": ["the telescope found a planet", "cells divide under the microscope", "the experiment failed"]}
-
-
-COMMON = ("time year people way day man thing woman life child world school state family student group country problem "
-          "hand part place case week company system program question work government number night point home water room "
-          "mother area money story fact month lot right study book eye job word business issue side kind head house "
-          "service friend father power hour game line end member law car city community name president team minute idea "
-          "kid body information back parent face others level office door health person art war history party result "
-          "change morning reason research girl guy moment air teacher force education foot boy age policy music market "
-          "good new first last long great little own other old right big high different small large next early young "
-          "important few public bad same able say make go know take see come think look want give use find tell ask seem "
-          "feel try leave call keep let begin show hear play run move like live believe hold bring happen write provide "
-          "sit stand lose pay meet include continue set learn lead understand watch follow stop create speak read spend "
-          "grow open walk win offer remember love consider appear buy wait serve die send expect build stay fall cut reach "
-          "kill remain suggest raise pass sell require report decide pull").split()
-
-
-def corpus_lines():
-    rng = random.Random(1)
-    lines = [" ".join(rng.choice(COMMON) for _ in range(rng.randint(4, 12))) + "." for _ in range(3000)]
-    for _ in range(3000):
-        kind = rng.random()
-        if kind < 0.4:
-            lines.append(f"{rng.choice(SUBJECTS)} {rng.choice(GOOD + BAD)}.")
-        elif kind < 0.7:
-            lines.append(rng.choice(sum(TOPICS.values(), [])) + ".")
-        else:
-            lines.append(f"premise: {rng.choice(SUBJECTS)} {rng.choice(GOOD)}. hypothesis: {rng.choice(SUBJECTS)} {rng.choice(BAD)}.")
-    lines += ["summarize: " + " ".join(rng.choice(SUBJECTS) for _ in range(6)) for _ in range(200)]
-    lines += ["sst2 sentence: positive negative entailment not_entailment sports business science"] * 20
-    return lines
-
-
-def build_tokenizer():
-    work = tempfile.mkdtemp()
-    corpus = os.path.join(work, "corpus.txt")
-    with open(corpus, "w") as f:
-        f.write("\n".join(corpus_lines()) + "\n")
-    spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(work, "spiece"), model_type="unigram",
-                                   vocab_size=400, character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-                                   hard_vocab_limit=False, num_threads=1, minloglevel=2)
-    tokenizer = T5Tokenizer.from_pretrained(work, extra_ids=100)
-    tokenizer.save_pretrained(MODEL_DIR)
-    if not os.path.exists(os.path.join(MODEL_DIR, "spiece.model")):
-        shutil.copy(os.path.join(work, "spiece.model"), os.path.join(MODEL_DIR, "spiece.model"))
-    shutil.rmtree(work)
-    return tokenizer
-
-
-def build_model(vocab):
-    config = T5Config(vocab_size=vocab, d_model=D, d_kv=16, d_ff=128, num_layers=2, num_decoder_layers=2, num_heads=4,
-                      relative_attention_num_buckets=16, relative_attention_max_distance=64, dropout_rate=0.0,
-                      feed_forward_proj="relu", tie_word_embeddings=True, decoder_start_token_id=0, pad_token_id=0,
-                      eos_token_id=1)
-    model = T5ForConditionalGeneration(config).eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "layer_norm" not in name:
-                p.normal_(0.0, 0.5 if name == "shared.weight" else 0.2)
-    model.save_pretrained(MODEL_DIR, safe_serialization=True)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
 
 
 def fingerprint(embedding):
@@ -149,12 +84,11 @@ def write_jsonl(directory, name, rows):
 
 
 def album_cli(args, *command):
-    """Runs `album COMMAND ...` (a `train` command on models/default with seed 0, one thread, quietly), failing loudly;
-    a trained task keeps no resumable checkpoint."""
+    """Runs `album COMMAND ...` (a `train` command on models/default with seed 0, quietly), failing loudly; a trained
+    task keeps no resumable checkpoint."""
     full = [args.album, *command]
     if command[0] == "train":
-        # Dropout 0: the demo model's config has dropout_rate 0.0 (what transformers would train it with).
-        full += ["--model", os.path.relpath(MODEL_DIR), "--seed", "0", "--threads", "1", "--dropout", "0", "--quiet"]
+        full += ["--model", os.path.relpath(MODEL_DIR), "--seed", "0", "--quiet"]
     print("+", " ".join(full), flush=True)
     subprocess.run(full, check=True)
     if command[0] == "train":
@@ -162,83 +96,86 @@ def album_cli(args, *command):
 
 
 def find_album():
-    for path in (".build/release/album", ".build/debug/album"):
+    for path in (".build/release/album", ".build-release/release/album", ".build/debug/album"):
         if os.access(path, os.X_OK):
             return path
     return None
+
+
+def world_rows(args, task, split):
+    with open(os.path.join(args.world, "data", task, f"{split}.jsonl")) as f:
+        return [json.loads(line) for line in f]
 
 
 def main(args):
     for d in (MODEL_DIR, TASKS_DIR):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-    tokenizer = build_tokenizer()
-    model = build_model(len(tokenizer))
-    fp = fingerprint(model.shared.weight)
-    rng = random.Random(2)
-
-    # The toy datasets, as JSON lines for `album train`.
+    base = os.path.join(args.world, "base")
+    for name in MODEL_FILES:
+        if os.path.exists(os.path.join(base, name)):
+            shutil.copy(os.path.join(base, name), os.path.join(MODEL_DIR, name))
     work = tempfile.mkdtemp(prefix="album-demo-")
-    sentences = [({"sentence": f"{s} {p}."}, 1) for s in SUBJECTS[:8] for p in GOOD[:3]] + \
-                [({"sentence": f"{s} {p}."}, 0) for s in SUBJECTS[:8] for p in BAD[:3]]
-    sentiment_data = write_jsonl(work, "sentiment", [{"fields": f, "label": y} for f, y in sentences])
-    topic_data = write_jsonl(work, "topic", [{"input": f"topic: {s}.", "target": t}
-                                             for t, items in TOPICS.items() for s in items])
-    pairs = []
-    for _ in range(24):
-        a, b = rng.choice(SUBJECTS), rng.choice(SUBJECTS)
-        same = rng.random() < 0.5
-        pairs.append(({"premise": f"{a} {rng.choice(GOOD)}.", "hypothesis": f"{a if same else b} {rng.choice(GOOD)}."},
-                      0 if same else 1))
-    nli_data = write_jsonl(work, "nli", [{"fields": f, "label": y} for f, y in pairs])
     rank = {"mode": "rank", "maxNewTokens": 4}
 
-    # sentiment: an Album static prompt, prompt-tuned by Album on the toy sentences; rank classification.
+    # sentiment: an Album static prompt, prompt-tuned by Album on the world's sentences labelled by polarity
+    # (the review target's data) under a template the base never saw; rank classification.
+    sentiment_data = write_jsonl(work, "sentiment", world_rows(args, "review", "train")[:1000])
     spec = write_json(os.path.join(work, "sentiment.json"), {
         "format": "album.task/1", "kind": "static", "promptLength": PROMPT_LEN,
-        "description": "Toy sentiment prompt (prompt-tuned 60 steps on 48 sentences by album train prompt) on a random model.",
+        "description": "Sentiment of a world sentence (prompt-tuned 300 steps on 1,000 sentences by album train prompt).",
         "template": "sst2 sentence: {sentence}", "labels": ["negative", "positive"], "decoding": rank,
         "maxInputTokens": 128})
-    album_cli(args, "train", "prompt", "--data", sentiment_data, "--task-json", spec, "--steps", "60",
+    album_cli(args, "train", "prompt", "--data", sentiment_data, "--task-json", spec, "--steps", "300",
               "--batch-size", "16", "--out", os.path.join(TASKS_DIR, "sentiment"))
 
-    # summarize: a PEFT PROMPT_TUNING adapter exactly as PEFT saves it (TEXT init from the demo tokenizer; not trained).
+    # summarize: a PEFT PROMPT_TUNING adapter exactly as PEFT saves it (TEXT init; not trained). Its prompt is the
+    # embedding of "subject:", the prefix of one of the base's source tasks, so the base names the subject.
+    model = T5ForConditionalGeneration.from_pretrained(MODEL_DIR).eval()
     pt = get_peft_model(model, PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=PROMPT_LEN,
                                                   prompt_tuning_init=PromptTuningInit.TEXT,
-                                                  prompt_tuning_init_text="summarize the story:",
+                                                  prompt_tuning_init_text="subject:",
                                                   tokenizer_name_or_path=os.path.relpath(MODEL_DIR)))
     pt.save_pretrained(os.path.join(TASKS_DIR, "summarize"), safe_serialization=True)
 
-    # source-album: snapshots at 60/80/100 % of 50 steps of `album train source` on two toy source tasks.
+    # source-album: snapshots at 60/80/100 % of `album train source` on three of the world's source tasks.
     sources = []
-    for task, data, template, labels in (("sentiment", sentiment_data, "sst2 sentence: {sentence}", "negative,positive"),
-                                         ("topic", topic_data, None, None)):
+    listing = {t["name"]: t for t in json.load(open(os.path.join(args.world, "data", "tasks.json")))["tasks"]}
+    for task in ("polarity", "tense", "paraphrase"):
+        data = write_jsonl(work, task, world_rows(args, task, "train")[:1000])
         out = os.path.join(work, "sources", task)
-        extra = ["--template", template, "--labels", labels] if template else []
-        album_cli(args, "train", "source", "--data", data, "--steps", "50", "--batch-size", "16", "--out", out, *extra)
+        album_cli(args, "train", "source", "--data", data, "--template", listing[task]["template"],
+                  "--labels", ",".join(listing[task]["labels"]), "--name", task, "--steps", "200",
+                  "--batch-size", "16", "--out", out)
         sources.append(out)
     album_cli(args, "album", "build", "--out", os.path.join(TASKS_DIR, "source-album"), *sources)
 
-    # nli: an SPE task (default mode, spec §7.2 init) trained by `album train spe` against that album.
+    # nli: an SPE task (default mode, spec §7.2 init) trained by `album train spe` against that album: does the
+    # hypothesis say what the premise says (the world's paraphrase pairs under an NLI template and new label words).
+    nli_rows = [{"fields": {"premise": row["fields"]["first"], "hypothesis": row["fields"]["second"]},
+                 "label": 0 if row["label"] == 1 else 1} for row in world_rows(args, "paraphrase", "validation")]
+    nli_rows += [{"fields": {"premise": row["fields"]["first"], "hypothesis": row["fields"]["second"]},
+                  "label": 0 if row["label"] == 1 else 1} for row in world_rows(args, "paraphrase", "train")[-800:]]
+    nli_data = write_jsonl(work, "nli", nli_rows)
     spec = write_json(os.path.join(work, "nli.json"), {
         "format": "album.task/1", "kind": "static", "promptLength": PROMPT_LEN,
-        "description": "Toy SPE task (20 steps by album train spe) on a random model.",
+        "description": "Does the hypothesis say what the premise says? SPE task (300 steps on 1,000 pairs by album train spe).",
         "template": "premise: {premise} hypothesis: {hypothesis}", "labels": ["entailment", "not_entailment"],
         "decoding": rank, "maxInputTokens": 128})
     album_cli(args, "train", "spe", "--album", os.path.join(TASKS_DIR, "source-album"), "--data", nli_data,
-              "--task-json", spec, "--bottleneck", "16", "--lr", "0.05", "--steps", "20", "--batch-size", "24",
+              "--task-json", spec, "--bottleneck", "32", "--steps", "300", "--batch-size", "16",
               "--out", os.path.join(TASKS_DIR, "nli"))
     shutil.rmtree(work)
 
     with open(os.path.join(TASKS_DIR, "README.md"), "w") as f:
-        f.write("# Demo tasks\n\nGenerated by `python3 models/make_demo.py` (torch %s, transformers %s, peft %s) for the "
-                "tiny random model in `models/default`. Album's trainer made `sentiment` (`album train prompt`), "
-                "`source-album` (`album train source` on two toy tasks, then `album album build`) and `nli` "
-                "(`album train spe`); `summarize` is a PEFT adapter as PEFT saves it (text init, not trained). "
-                "Outputs of the random model are meaningless; these tasks exist to exercise every artifact kind "
-                "(Album static prompt, PEFT adapter, SPE task + album). See docs/task-format.md.\n"
+        f.write("# Demo tasks\n\nGenerated by `python3 models/make_demo.py` (torch %s, transformers %s, peft %s) on the "
+                "world's base model in `models/default` (see docs/method.md). Album's trainer made `sentiment` "
+                "(`album train prompt`), `source-album` (`album train source` on three world source tasks, then "
+                "`album album build`) and `nli` (`album train spe`); `summarize` is a PEFT adapter as PEFT saves it "
+                "(text init \"subject:\", not trained: the base names the sentence's subject). One artifact of each "
+                "kind (Album static prompt, PEFT adapter, SPE task + album). See docs/task-format.md.\n"
                 % (torch.__version__, transformers.__version__, peft.__version__))
-    print("fingerprint", fp)
+    print("fingerprint", fingerprint(model.shared.weight))
     write_goldens()
 
 
@@ -259,20 +196,39 @@ TOKENIZER_TEXTS = [
     "supercalifragilisticexpialidocious antidisestablishmentarianism",
     "positive negative entailment not_entailment sports business science",
 ]
-PLAIN_INPUTS = ["the movie was wonderful.", "the market fell sharply.", "premise: a man sleeps. hypothesis: a man rests.",
-                "summarize: the team won the match", "the weather is a mess"]
+# World sentences (from the test splits of models/world/make_world.py, seed 7), so the goldens exercise the model on
+# the language it was trained on: the base model with its source prefixes, and each demo task.
+PLAIN_INPUTS = ["polarity: some foufups ku some brerklem fulous near the gamee .",
+                "tense: a zaibran perboum troms a laimlil treerklon .",
+                "subject: some gerpous taik some kluk trolfair zeknoups near the soukstak .",
+                "subject number: some ditbrais will mat some klem brouzait gukpups .",
+                "the movie was wonderful."]
 TASK_INPUTS = {
-    "sentiment": [{"sentence": s} for s in ("the movie was wonderful.", "the plot is boring.", "the cast felt warm and funny.",
-                                           "the ending was awful.", "the music is a delight.")],
+    "sentiment": [{"sentence": s} for s in (
+        "a doumpeet pengot leems a keek lupo broktrat near the veeboun .",
+        "some nagou melgeks proun some keek treemail vaipbris .",
+        "a railtou punzap will per some tre kotga sukbes .",
+        "a broupdut veeboun will sain some longloks near the veeboun .",
+        "a taiseep naipdon braks a maizoum kleelklu near the traltra .")],
     "nli": [{"premise": p, "hypothesis": h} for p, h in (
-        ("the dog was brilliant.", "the dog is charming."), ("the city is great.", "the market was terrible."),
-        ("the team felt warm and funny.", "the team is a mess."), ("a man is a delight.", "the woman was wonderful."),
-        ("the story is boring.", "the story felt dull and slow."))],
-    "summarize": [{"input": t} for t in ("the plot the acting the music the story", "the team won the match.",
-                                        "the market fell sharply and the company hired new staff.",
-                                        "the telescope found a planet.", "the dog the city the weather")],
+        ("a vapvik kleelklu stened some poumnaim mensuks .",
+         "a vapvik kleelklu stened some traidons ."),
+        ("some klepkot fulous tek some pitait vunzuts near the timvi .",
+         "some klepkot fulous tek some dofouts near the timvi ."),
+        ("a gounpou pouteet kloped a nu stemzep glerdair .",
+         "a tairprul pouteet tied a nu ronfup glerdair ."),
+        ("a soulgem fuglo trited a lailmam vailli near the geelkam .",
+         "a soulgem fuglo trited some lailmam fouvirs near the geelkam ."),
+        ("a laipbu breetfeek gais a tomfun traitstap near the bemen .",
+         "a laipbu breetfeek gais some tomfun sturglours near the bemen ."))],
+    "summarize": [{"input": t} for t in (
+        "a prorlup stepgla kirs a kutper gammu near the trollap .",
+        "some doumpeet rutpos beled some glem dengloul statlons .",
+        "some gerpous taik some kluk trolfair zeknoups near the soukstak .",
+        "a ton prulneem beeprer nired some raiktours near the klollan .",
+        "a kluk zemrin zemren doed a gumdep near the fatstour .")],
 }
-SCORE_TARGETS = ["positive", "negative", "the movie", "sports"]
+SCORE_TARGETS = ["positive", "negative", "past", "gerpou"]
 
 
 @torch.no_grad()
@@ -391,7 +347,9 @@ if __name__ == "__main__":
                         help="write Tests/Fixtures/demo/golden.json from the existing models/default and models/tasks")
     parser.add_argument("--album", default=find_album(),
                         help="the album executable that trains the demo tasks (default: .build/release/album, else "
-                             ".build/debug/album)")
+                             ".build-release/release/album, else .build/debug/album)")
+    parser.add_argument("--world", default="runs/world",
+                        help="output folder of models/world/make_base.py (its base/ and data/)")
     args = parser.parse_args()
     if args.goldens_only:
         torch.manual_seed(0)

@@ -38,10 +38,48 @@ struct EvalCommand: AsyncParsableCommand {
         let result = try evaluator.evaluate(ServedPrompt(task: loaded, model: t5), on: try encoder.encode(dataset))
         var metrics = result.metrics
         metrics["examples"] = Double(dataset.count)
+        let attention = try Self.meanAttention(of: loaded, model: t5, inputs: try encoder.encode(dataset).map(\.input))
         if json {
-            print(try JSONOutput.render(metrics))
+            print(try JSONOutput.render(EvalOutput(metrics: metrics, attention: attention)))
         } else {
             for (name, value) in metrics.sorted(by: { $0.key < $1.key }) { print("\(name)\t\(String(format: "%.6f", value))") }
+            for (source, weight) in attention ?? [] { print("attention[\(source)]\t\(String(format: "%.6f", weight))") }
+        }
+    }
+
+    /// An SPE task's attention weights averaged over the data (album entries in order, then `task` in ATTEMPT mode);
+    /// nil for tasks without attention.
+    static func meanAttention(of task: LoadedTask, model: T5Model, inputs: [[Int32]]) throws -> [(String, Double)]? {
+        guard case .spe(let module) = task.prompt, !inputs.isEmpty else { return nil }
+        var sums = [Double](repeating: 0, count: module.candidateCount)
+        for start in stride(from: 0, to: inputs.count, by: 64) {
+            let group = try inputs[start..<min(start + 64, inputs.count)].map { try model.embed($0) }  // [(n_b, d)]
+            for weights in module.instancePrompts(group).weights {
+                for (j, w) in weights.enumerated() { sums[j] += Double(w) }
+            }
+        }
+        return sums.enumerated().map { (module.album.candidateLabel($0.offset), $0.element / Double(inputs.count)) }
+    }
+}
+
+/// `album eval --json`: the metrics at the top level, plus `attention` ({entry: mean weight}) for SPE tasks.
+private struct EvalOutput: Encodable {
+    let metrics: [String: Double]
+    let attention: [(String, Double)]?
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (name, value) in metrics { try container.encode(value, forKey: Key(stringValue: name)) }
+        if let attention {
+            var nested = container.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "attention"))
+            for (source, weight) in attention { try nested.encode(weight, forKey: Key(stringValue: source)) }
         }
     }
 }

@@ -36,10 +36,13 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--album", default=".build/release/album")
     parser.add_argument("--limit", type=int, default=500, help="test examples per task")
+    parser.add_argument("--tasks", help="comma-separated task names (default: every task)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     tasks = json.load(open(os.path.join(args.data, "tasks.json")))["tasks"]
+    if args.tasks:
+        tasks = [t for t in tasks if t["name"] in args.tasks.split(",")]
     port, empty = free_port(), tempfile.mkdtemp()
     server = subprocess.Popen([args.album, "serve", "--model", args.model, "--tasks", empty, "--port", str(port),
                                "--max-batch-items", "64"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

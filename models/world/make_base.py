@@ -36,18 +36,28 @@ def tokenizer(out, data, vocab):
     work = tempfile.mkdtemp()
     text = os.path.join(work, "text.txt")
     with open(text, "w") as f:
+        # The corpus with endings split off the stems ("zeelbour s", "gai ed"), and every stem alone: the vocabulary
+        # then keeps stems whole and endings apart, so a plural noun is its singular's piece plus "s" (copying a noun
+        # and reading number become the same skill for every noun).
+        stems = set(open(os.path.join(data, "morphemes.txt")).read().split())
+        split = lambda w: w[:-2] + " ed" if w[:-2] in stems and w.endswith("ed") else \
+            w[:-1] + " s" if w[:-1] in stems and w.endswith("s") else w
         with open(os.path.join(data, "corpus.txt")) as corpus:
-            f.write(corpus.read())
+            for line in corpus:
+                f.write(" ".join(split(w) for w in line.split()) + "\n")
+        with open(os.path.join(data, "morphemes.txt")) as morphemes:
+            f.write(morphemes.read())
         with open(os.path.join(data, "multitask.jsonl")) as rows:
             for line in rows:
                 row = json.loads(line)
-                f.write(row["input"] + "\n" + row["target"] + "\n")
+                f.write(" ".join(split(w) for w in (row["input"] + " " + row["target"]).split()) + "\n")
         with open(os.path.join(data, "tasks.json")) as listing:  # every task's template and label words
             for task in json.load(listing)["tasks"]:
                 f.write(task["template"] + "\n" + " ".join(task["labels"] or []) + "\n")
     spm.SentencePieceTrainer.train(input=text, model_prefix=os.path.join(work, "spiece"), model_type="unigram",
                                    vocab_size=vocab, character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-                                   hard_vocab_limit=False, num_threads=1, minloglevel=2)
+                                   hard_vocab_limit=False, num_threads=1, minloglevel=2,
+                                   max_sentencepiece_length=12, split_digits=True)
     T5Tokenizer.from_pretrained(work, extra_ids=100).save_pretrained(out)
     if not os.path.exists(os.path.join(out, "spiece.model")):
         shutil.copy(os.path.join(work, "spiece.model"), os.path.join(out, "spiece.model"))
@@ -64,6 +74,8 @@ def main():
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--pretrain-steps", type=int, default=6000)
     parser.add_argument("--multitask-steps", type=int, default=6000)
+    parser.add_argument("--pretrain-lr", default="1e-3")
+    parser.add_argument("--multitask-lr", default="1e-3")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
@@ -91,11 +103,11 @@ def main():
     pretrained, base = os.path.join(args.out, "pretrained"), os.path.join(args.out, "base")
     if not os.path.exists(os.path.join(pretrained, "model.safetensors")):
         run(args.album, "train", "model", "--config", config, "--tokenizer", tok, "--objective", "span-corruption",
-            "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr", "3e-3",
+            "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr", args.pretrain_lr,
             "--warmup-steps", "200", "--out", pretrained, *common, os.path.join(args.out, "pretrain.jsonl"))
     if not os.path.exists(os.path.join(base, "model.safetensors")):
         run(args.album, "train", "model", "--model", pretrained, "--objective", "seq2seq",
-            "--data", os.path.join(data, "multitask.jsonl"), "--steps", str(args.multitask_steps), "--lr", "1e-3",
+            "--data", os.path.join(data, "multitask.jsonl"), "--steps", str(args.multitask_steps), "--lr", args.multitask_lr,
             "--warmup-steps", "100", "--out", base, *common, os.path.join(args.out, "multitask.jsonl"))
     print(f"base model: {base}")
 

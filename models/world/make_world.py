@@ -22,7 +22,8 @@ The tasks (template → target; `kind` source | target | control; `reads` names 
               (composition, two-word labels), same-category pairs (entailment-like), object noun (generation);
   2 controls  the subject's hidden bit, the verb's hidden bit (yes | no): nothing in any source reads them.
 
-Output (--out, default models/world/data): corpus.txt (plain sentences for span-corruption pretraining),
+Output (--out, default models/world/data): corpus.txt (plain sentences for span-corruption pretraining), morphemes.txt
+(every stem of the lexicon, for the tokenizer),
 multitask.jsonl (the sources' training splits with their text prefixes, shuffled: the base model's second stage),
 tasks.json (every task's template, labels, kind, what it reads and which sources share structure with it), and
 TASK/{train,validation,test}.jsonl with `fields`/`label` (classification, label = class index) or `input`/`target`.
@@ -238,7 +239,8 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
     parser.add_argument("--corpus-sentences", type=int, default=60000)
-    parser.add_argument("--train", type=int, default=2000, help="training examples per task")
+    parser.add_argument("--train", type=int, default=2000, help="training examples per target and control task")
+    parser.add_argument("--source-train", type=int, default=6000, help="training examples per source task")
     parser.add_argument("--validation", type=int, default=200)
     parser.add_argument("--test", type=int, default=500)
     args = parser.parse_args()
@@ -249,6 +251,13 @@ def main():
     with open(os.path.join(args.out, "corpus.txt"), "w") as f:
         for _ in range(args.corpus_sentences):
             f.write(world.sentence(rng)["text"] + "\n")
+    # The lexicon's morpheme boundaries, for the tokenizer: every stem alone and with its endings split off, so that
+    # a unigram vocabulary keeps stems whole and endings ("s", "ed") apart, and a plural noun shares its stem's piece.
+    with open(os.path.join(args.out, "morphemes.txt"), "w") as f:
+        stems = [n["stem"] for n in world.nouns] + [a[k] for a in world.adjectives for k in ("stem", "twin")] \
+            + [v[k] for v in world.verbs for k in ("stem", "twin")] + sum(world.intensifiers.values(), [])
+        for _ in range(20):
+            f.write(" ".join(stems) + "\n")
 
     all_tasks = tasks(world)
     multitask, listing = [], []
@@ -257,7 +266,8 @@ def main():
         folder = os.path.join(args.out, task["name"])
         os.makedirs(folder, exist_ok=True)
         splits = {}
-        for split, count in (("train", args.train), ("validation", args.validation), ("test", args.test)):
+        train = args.source_train if task["kind"] == "source" else args.train
+        for split, count in (("train", train), ("validation", args.validation), ("test", args.test)):
             splits[split] = [example(world, task, task_rng) for _ in range(count)]
             write_jsonl(os.path.join(folder, f"{split}.jsonl"), splits[split])
         if task["kind"] == "source":
