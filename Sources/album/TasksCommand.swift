@@ -150,7 +150,8 @@ struct TasksCommand: AsyncParsableCommand {
                 return
             }
             let snapshot = registry.snapshot()
-            print("ok: \(snapshot.tasks.count) tasks, \(snapshot.albums.count) albums, \(snapshot.subspaces.count) IPT subspaces")
+            let subspaces = snapshot.subspaces.isEmpty ? "" : ", \(snapshot.subspaces.count) IPT subspaces"
+            print("ok: \(snapshot.tasks.count) tasks, \(snapshot.albums.count) albums\(subspaces)")
             for name in snapshot.taskNames {
                 for warning in snapshot.task(named: name)!.warnings { print("warning: \(name): \(warning)") }
             }
