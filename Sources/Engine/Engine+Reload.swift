@@ -1,6 +1,6 @@
 // Reloading the tasks directory while serving (POST /v1/tasks/reload, SIGHUP, the periodic rescan): the registry
 // publishes one new snapshot with every change; requests already accepted finish on the versions they pinned.
-// Also the albums of `GET /v1/tasks`, with the SPE tasks that use each.
+// Also the shared artifacts of `GET /v1/tasks` (albums and IPT subspaces), with the tasks that use each.
 import Foundation
 import Prompts
 import ServerAPI
@@ -23,18 +23,24 @@ extension Engine {
             generation: report.generation)
     }
 
+    /// Albums and IPT subspaces (kind "ipt-subspace", one entry per source task), sorted by name.
     public func albums() async -> [AlbumInfo] {
         let snapshot = registry.snapshot()
-        return snapshot.albums.keys.sorted().compactMap { name in
-            guard let album = snapshot.albums[name] else { return nil }
-            let users = snapshot.tasks.values.filter { task in
-                if case .spe(let module) = task.prompt { return module.album.name == name }
-                return false
-            }
-            return AlbumInfo(
-                name: name, version: String(album.version), hash: album.hash, promptTokens: album.promptLength,
+        let albums = snapshot.albums.values.map { album in
+            AlbumInfo(
+                name: album.name, version: String(album.version), hash: album.hash, promptTokens: album.promptLength,
                 entries: album.entries.map { .init(sourceTask: $0.sourceTask, fraction: $0.fraction, step: $0.step) },
-                usedBy: users.map(\.name).sorted())
+                usedBy: snapshot.dependents(of: album.name).map(\.name).sorted())
         }
+        let subspaces = snapshot.subspaces.values.map { subspace in
+            var info = AlbumInfo(
+                name: subspace.name, version: String(subspace.version), hash: subspace.hash,
+                promptTokens: subspace.promptLength,
+                entries: subspace.sources.map { .init(sourceTask: $0, fraction: nil, step: nil) },
+                usedBy: snapshot.dependents(of: subspace.name).map(\.name).sorted())
+            info.kind = "ipt-subspace"
+            return info
+        }
+        return (albums + subspaces).sorted { $0.name < $1.name }
     }
 }

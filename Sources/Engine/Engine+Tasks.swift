@@ -31,6 +31,9 @@ extension Engine {
             return TaskInfo(name: album.name, version: String(album.version), method: "album",
                                    promptTokens: album.promptLength, fields: [], labels: nil, maxInputTokens: 0,
                                    maxNewTokens: 0)
+        case .subspace(let subspace):
+            return TaskInfo(name: subspace.name, version: String(subspace.version), method: "ipt-subspace",
+                            promptTokens: subspace.promptLength, fields: [], labels: nil, maxInputTokens: 0, maxNewTokens: 0)
         }
     }
 
@@ -48,7 +51,7 @@ extension Engine {
     }
 
     func describe(_ task: LoadedTask) -> TaskInfo {
-        let method = task.kind == .spe ? "spe" : task.source
+        let method = task.kind == .spe ? "spe" : task.kind == .ipt ? "ipt" : task.source
         return TaskInfo(
             name: task.name, version: String(task.version), method: method, promptTokens: task.promptLength,
             fields: task.template.fields, labels: task.labels,
@@ -60,7 +63,7 @@ extension Engine {
         switch error {
         case .unknownTask(let name): .unknownTask(name)
         case .invalidName(let name, _): .invalidTaskName(name)
-        case .albumInUse: .conflict(error.description)
+        case .albumInUse, .subspaceInUse: .conflict(error.description)
         case .writeFailed: .internalFailure(error.description)
         default: .invalidArtifact(error.description)
         }

@@ -4,15 +4,17 @@
 import Foundation
 import Kernels
 
-/// A loaded artifact: a servable task or a shared album.
+/// A loaded artifact: a servable task, a shared album or a shared IPT subspace.
 public enum LoadedArtifact: Sendable {
     case task(LoadedTask)
     case album(PromptAlbum)
+    case subspace(IPTSubspace)
 
     public var name: String {
         switch self {
         case .task(let task): task.name
         case .album(let album): album.name
+        case .subspace(let subspace): subspace.name
         }
     }
 }
@@ -21,6 +23,8 @@ public enum ArtifactLoader {
     public static let staticPromptFile = "prompt.safetensors"
     public static let speFile = "spe.safetensors"
     public static let albumFile = "album.safetensors"
+    public static let subspaceFile = "subspace.safetensors"
+    public static let iptFile = "ipt.safetensors"
 
     /// The manifest of the artifact in `directory`: `task.json`, or one synthesised for an import folder.
     /// - Throws: `PromptsError.badManifest` / `.unrecognisedArtifact`.
@@ -76,6 +80,8 @@ public enum ArtifactLoader {
         switch manifest.kind {
         case .album: return [TaskManifest.fileName, albumFile]
         case .spe: return [TaskManifest.fileName, speFile]
+        case .iptSubspace: return [TaskManifest.fileName, subspaceFile]
+        case .ipt: return [TaskManifest.fileName, iptFile]
         case .staticPrompt:
             switch manifest.promptFormat ?? detectedFormat(among: fileNames) {
             case .album: return [TaskManifest.fileName, staticPromptFile]
@@ -90,10 +96,11 @@ public enum ArtifactLoader {
     /// Loads the artifact in `directory` as `name` at registry revision `version`.
     /// - Parameters:
     ///   - albums: loaded albums by name (SPE tasks resolve theirs here).
+    ///   - subspaces: loaded IPT subspaces by name (IPT tasks resolve theirs here).
     ///   - limits: what the artifact may declare and hold (prompt rows, decoding and input limits).
     /// - Throws: `PromptsError` naming the file and the problem.
     public static func load(directory: URL, name: String, version: Int, model: BaseModelInfo,
-                            albums: [String: PromptAlbum],
+                            albums: [String: PromptAlbum], subspaces: [String: IPTSubspace] = [:],
                             limits: ArtifactLimits = ArtifactLimits()) throws(PromptsError) -> LoadedArtifact {
         let manifest = try manifest(of: directory)
         let manifestPath = directory.appendingPathComponent(TaskManifest.fileName).path
@@ -105,7 +112,7 @@ public enum ArtifactLoader {
                 throw .fingerprintMismatch(path: manifestPath, expected: model.fingerprint, got: fingerprint)
             }
         }
-        if manifest.baseModel?.fingerprint == nil && manifest.kind != .album {
+        if manifest.baseModel?.fingerprint == nil && !manifest.kind.isShared {
             warnings.append("no baseModel.fingerprint: the artifact is not checked against the loaded checkpoint")
         }
         let template = try manifest.template.map { (text) throws(PromptsError) in try InputTemplate(text, path: manifestPath) } ?? .plain
@@ -224,7 +231,64 @@ public enum ArtifactLoader {
             if let problem = module.scoreRangeProblem() { throw .badManifest(path: manifestPath, reason: problem) }
             return .task(LoadedTask(name: name, version: version, kind: .spe, source: "spe", manifest: manifest,
                                     template: template, prompt: .spe(module), warnings: warnings))
+
+        case .iptSubspace:
+            return .subspace(try loadSubspace(directory: directory, name: name, version: version, manifest: manifest,
+                                              dModel: d, limits: limits))
+
+        case .ipt:
+            guard let settings = manifest.ipt else { throw .badManifest(path: manifestPath, reason: "kind 'ipt' needs an 'ipt' section") }
+            guard let subspace = subspaces[settings.subspace] else { throw .missingSubspace(task: name, subspace: settings.subspace) }
+            if subspace.hash != settings.subspaceHash {
+                throw .subspaceHashMismatch(path: manifestPath, subspace: settings.subspace, expected: settings.subspaceHash,
+                                            got: subspace.hash)
+            }
+            let autoencoder = subspace.autoencoder
+            if autoencoder.dModel != d { throw .dModelMismatch(path: manifestPath, expected: d, got: autoencoder.dModel) }
+            let url = directory.appendingPathComponent(iptFile)
+            var file = try StrictTensorFile(url: url)
+            let z = try file.take("z", shape: [autoencoder.intrinsicDim])  // (d_I)
+            try file.assertAllTaken()
+            // Computed once here; every request shares it like a static prompt.
+            let prompt = autoencoder.prompt(for: z)  // (n, d)
+            try StrictTensorFile.checkFinite(prompt, path: url.path, name: "Proj_b(z)")
+            try checkLength(prompt.shape[0], path: url.path)
+            return .task(LoadedTask(name: name, version: version, kind: .ipt, source: "ipt", manifest: manifest,
+                                    template: template, prompt: .fixed(prompt), warnings: warnings, subspace: subspace))
         }
+    }
+
+    /// The IPT subspace in `directory`: every dimension bounded before a byte is read, every tensor's shape fixed
+    /// by the manifest, and the content hash checked.
+    private static func loadSubspace(directory: URL, name: String, version: Int, manifest: TaskManifest, dModel d: Int,
+                                     limits: ArtifactLimits) throws(PromptsError) -> IPTSubspace {
+        let manifestPath = directory.appendingPathComponent(TaskManifest.fileName).path
+        guard let settings = manifest.subspace, let n = manifest.promptLength else {
+            throw .badManifest(path: manifestPath, reason: "kind 'ipt-subspace' needs a 'subspace' section and promptLength")
+        }
+        let (di, h) = (settings.intrinsicDim, settings.hidden)
+        let flat = try limits.checkSubspace(promptLength: n, dModel: d, intrinsicDim: di, hidden: h, path: manifestPath)
+        let url = directory.appendingPathComponent(subspaceFile)
+        var file = try StrictTensorFile(url: url)
+        // A subspace made for another width: name the width rather than only the shape.
+        if let shape = file.shape(of: "proj_b.out.bias"), shape.count == 1, shape[0] != flat, shape[0] % n == 0 {
+            throw .dModelMismatch(path: url.path, expected: d, got: shape[0] / n)
+        }
+        let names = IPTAutoencoder.tensorNames
+        let w1 = try file.take(names[0], shape: [di, flat])
+        let b1 = try file.take(names[1], shape: [di])
+        let w2 = try file.take(names[2], shape: [h, di])
+        let b2 = try file.take(names[3], shape: [h])
+        let w3 = try file.take(names[4], shape: [flat, h])
+        let b3 = try file.take(names[5], shape: [flat])
+        try file.assertAllTaken()
+        let autoencoder = IPTAutoencoder(projWeight: w1, projBias: b1, hiddenWeight: w2, hiddenBias: b2, outWeight: w3,
+                                         outBias: b3, promptLength: n, dModel: d)
+        let subspace = IPTSubspace(name: name, version: version, manifest: manifest, autoencoder: autoencoder)
+        if subspace.hash != settings.hash {
+            throw .subspaceHashMismatch(path: url.path, subspace: name, expected: settings.hash, got: subspace.hash)
+        }
+        return subspace
     }
 
     static func npyFiles(in directory: URL) throws -> [String] {

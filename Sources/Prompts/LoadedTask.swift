@@ -1,5 +1,6 @@
 // A validated, immutable, servable task: its manifest facts (template, labels, limits, decoding defaults) and its
-// prompt, either a fixed (l, d) tensor or an SPE module computing an instance prompt per request.
+// prompt, either a fixed (l, d) tensor (static and IPT tasks) or an SPE module computing an instance prompt per
+// request.
 import Foundation
 import Kernels
 
@@ -26,6 +27,8 @@ public final class LoadedTask: Sendable {
     public let prompt: TaskPrompt
     /// Non-fatal notes from loading (e.g. an import without a base-model fingerprint).
     public let warnings: [String]
+    /// The shared subspace an `ipt` task's prompt was computed from (its prompt is `.fixed(Proj_b(z))`).
+    public let subspace: IPTSubspace?
 
     public var labels: [String]? { manifest.labels }
     public var maxInputTokens: Int? { manifest.maxInputTokens }
@@ -49,7 +52,7 @@ public final class LoadedTask: Sendable {
     }
 
     init(name: String, version: Int, kind: TaskKind, source: String, manifest: TaskManifest, template: InputTemplate,
-         prompt: TaskPrompt, warnings: [String]) {
+         prompt: TaskPrompt, warnings: [String], subspace: IPTSubspace? = nil) {
         self.name = name
         self.version = version
         self.kind = kind
@@ -58,6 +61,7 @@ public final class LoadedTask: Sendable {
         self.template = template
         self.prompt = prompt
         self.warnings = warnings
+        self.subspace = subspace
     }
 
     /// The text to tokenize for a request: the template filled with `fields`, or `text` for `{input}` templates.

@@ -20,9 +20,11 @@ extension PromptsError {
             return .fingerprintMismatch(path: fix(path), expected: expected, got: got)
         case .albumHashMismatch(let path, let album, let expected, let got):
             return .albumHashMismatch(path: fix(path), album: album, expected: expected, got: got)
+        case .subspaceHashMismatch(let path, let subspace, let expected, let got):
+            return .subspaceHashMismatch(path: fix(path), subspace: subspace, expected: expected, got: got)
         case .unrecognisedArtifact(let path, let reason): return .unrecognisedArtifact(path: fix(path), reason: fixText(reason))
         case .writeFailed(let path, let reason): return .writeFailed(path: fix(path), reason: fixText(reason))
-        case .missingAlbum, .invalidName, .unknownTask, .albumInUse, .badInput, .inputTooLong: return self
+        case .missingAlbum, .missingSubspace, .invalidName, .unknownTask, .albumInUse, .subspaceInUse, .badInput, .inputTooLong: return self
         }
     }
 }

@@ -26,6 +26,12 @@ public enum PromptsError: Error, CustomStringConvertible, Equatable {
     case albumHashMismatch(path: String, album: String, expected: String, got: String)
     /// An SPE task names an album that is not loaded.
     case missingAlbum(task: String, album: String)
+    /// A subspace's content does not match its recorded hash, or an IPT task names another subspace version.
+    case subspaceHashMismatch(path: String, subspace: String, expected: String, got: String)
+    /// An IPT task names a subspace that is not loaded.
+    case missingSubspace(task: String, subspace: String)
+    /// The operation would break IPT tasks that depend on a subspace.
+    case subspaceInUse(subspace: String, tasks: [String])
     /// The directory holds no recognisable artifact.
     case unrecognisedArtifact(path: String, reason: String)
     /// A task or album name that cannot be used as a directory name.
@@ -58,6 +64,10 @@ public enum PromptsError: Error, CustomStringConvertible, Equatable {
         case .albumHashMismatch(let path, let album, let expected, let got):
             "\(path): album '\(album)' hash mismatch: expected \(expected), got \(got)"
         case .missingAlbum(let task, let album): "task '\(task)' needs album '\(album)', which is not loaded"
+        case .subspaceHashMismatch(let path, let subspace, let expected, let got):
+            "\(path): IPT subspace '\(subspace)' hash mismatch: expected \(expected), got \(got)"
+        case .missingSubspace(let task, let subspace): "task '\(task)' needs IPT subspace '\(subspace)', which is not loaded"
+        case .subspaceInUse(let subspace, let tasks): "IPT subspace '\(subspace)' is used by tasks \(tasks)"
         case .unrecognisedArtifact(let path, let reason): "\(path): not a task artifact: \(reason)"
         case .invalidName(let name, let reason): "invalid task name '\(name)': \(reason)"
         case .unknownTask(let name): "no task named '\(name)'"

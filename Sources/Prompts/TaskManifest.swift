@@ -12,6 +12,13 @@ public enum TaskKind: String, Codable, Sendable {
     case spe
     /// A shared (M, l, d) album of source-prompt snapshots; not servable on its own.
     case album
+    /// Intrinsic prompt tuning: z in a shared subspace, prompt Proj_b(z) computed once at load.
+    case ipt
+    /// A shared IPT subspace (the auto-encoder Proj, Proj_b); not servable on its own.
+    case iptSubspace = "ipt-subspace"
+
+    /// Shared artifacts other tasks name (loaded before tasks, never served).
+    public var isShared: Bool { self == .album || self == .iptSubspace }
 }
 
 /// How a task is decoded when the request does not say.
@@ -102,6 +109,39 @@ public struct AlbumSettings: Codable, Sendable, Equatable {
     }
 }
 
+/// IPT-task manifest section.
+public struct IPTSettings: Codable, Sendable, Equatable {
+    /// Name of the subspace artifact the task's z lives in.
+    public var subspace: String
+    /// Content hash of that subspace ("sha256:<hex>"); loading fails if the loaded subspace differs.
+    public var subspaceHash: String
+    public init(subspace: String, subspaceHash: String) {
+        self.subspace = subspace
+        self.subspaceHash = subspaceHash
+    }
+}
+
+/// Subspace-specific manifest section.
+public struct IPTSubspaceSettings: Codable, Sendable, Equatable {
+    /// "sha256:<hex>" of the float32-LE bytes of the six tensors, in the file-format order.
+    public var hash: String
+    /// d_I, the length of z.
+    public var intrinsicDim: Int
+    /// H, the hidden width of Proj_b.
+    public var hidden: Int
+    /// Source tasks the subspace was found from (informational).
+    public var sources: [String]?
+    /// Weight of the reconstruction loss it was trained with (informational).
+    public var alpha: Double?
+    public init(hash: String, intrinsicDim: Int, hidden: Int, sources: [String]? = nil, alpha: Double? = nil) {
+        self.hash = hash
+        self.intrinsicDim = intrinsicDim
+        self.hidden = hidden
+        self.sources = sources
+        self.alpha = alpha
+    }
+}
+
 /// Where the static prompt of a `static` task comes from.
 public enum PromptFormat: String, Codable, Sendable {
     /// `prompt.safetensors` with one tensor `prompt` (l, d).
@@ -137,6 +177,8 @@ public struct TaskManifest: Codable, Sendable, Equatable {
     public var peftTaskId: Int?
     public var spe: SPESettings?
     public var album: AlbumSettings?
+    public var ipt: IPTSettings?
+    public var subspace: IPTSubspaceSettings?
     /// How `album train` produced the artifact (informational).
     public var training: TrainingMetadata?
 
@@ -158,7 +200,7 @@ public struct TaskManifest: Codable, Sendable, Equatable {
         guard let dictionary = object as? [String: Any] else { throw .badManifest(path: path, reason: "not a JSON object") }
         let known: Set<String> = ["format", "name", "kind", "version", "description", "baseModel", "promptLength",
                                   "template", "labels", "decoding", "maxInputTokens", "promptFormat", "promptFile",
-                                  "peftTaskId", "spe", "album", "training"]
+                                  "peftTaskId", "spe", "album", "ipt", "subspace", "training"]
         if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
             throw .badManifest(path: path, reason: "unknown key '\(unknown)'")
         }
@@ -214,11 +256,27 @@ public struct TaskManifest: Codable, Sendable, Equatable {
             if let eps = spe.layerNormEpsilon, !(eps > 0 && eps.isFinite) { throw .badManifest(path: path, reason: "spe.layerNormEpsilon must be positive") }
         case .album:
             guard manifest.album != nil else { throw .badManifest(path: path, reason: "kind 'album' needs an 'album' section") }
+        case .ipt:
+            guard let ipt = manifest.ipt else { throw .badManifest(path: path, reason: "kind 'ipt' needs an 'ipt' section") }
+            if (try? TaskStore.validate(name: ipt.subspace)) == nil {
+                throw .badManifest(path: path, reason: "ipt.subspace must be the name of a subspace in the tasks directory")
+            }
+        case .iptSubspace:
+            guard let subspace = manifest.subspace else {
+                throw .badManifest(path: path, reason: "kind 'ipt-subspace' needs a 'subspace' section")
+            }
+            if subspace.intrinsicDim <= 0 { throw .badManifest(path: path, reason: "subspace.intrinsicDim must be positive") }
+            if subspace.hidden <= 0 { throw .badManifest(path: path, reason: "subspace.hidden must be positive") }
+            if manifest.promptLength == nil { throw .badManifest(path: path, reason: "kind 'ipt-subspace' needs promptLength") }
         case .staticPrompt:
             break
         }
         if manifest.kind != .spe && manifest.spe != nil { throw .badManifest(path: path, reason: "'spe' section on a \(manifest.kind.rawValue) artifact") }
         if manifest.kind != .album && manifest.album != nil { throw .badManifest(path: path, reason: "'album' section on a \(manifest.kind.rawValue) artifact") }
+        if manifest.kind != .ipt && manifest.ipt != nil { throw .badManifest(path: path, reason: "'ipt' section on a \(manifest.kind.rawValue) artifact") }
+        if manifest.kind != .iptSubspace && manifest.subspace != nil {
+            throw .badManifest(path: path, reason: "'subspace' section on a \(manifest.kind.rawValue) artifact")
+        }
         return manifest
     }
 
@@ -232,7 +290,7 @@ public struct TaskManifest: Codable, Sendable, Equatable {
     /// The manifest's integer keys ("[]" steps into every element of an array).
     static let integerKeyPaths: [[String]] = [
         ["promptLength"], ["maxInputTokens"], ["peftTaskId"], ["decoding", "maxNewTokens"], ["baseModel", "dModel"],
-        ["album", "entries", "[]", "step"], ["training", "steps"], ["training", "examples"], ["training", "bestStep"],
+        ["album", "entries", "[]", "step"], ["subspace", "intrinsicDim"], ["subspace", "hidden"], ["training", "steps"], ["training", "examples"], ["training", "bestStep"],
     ]
 
     /// The raw JSON values at `keyPath` inside `root`, with their dotted names.

@@ -25,7 +25,7 @@ public actor TaskRegistry {
     /// What every artifact, at start-up and uploaded, may declare and hold.
     public nonisolated let limits: ArtifactLimits
 
-    /// Loads every artifact in `directory` (albums first, then tasks). Entries that fail validation are skipped and
+    /// Loads every artifact in `directory` (albums and subspaces first, then tasks). Entries that fail validation are skipped and
     /// reported in `issues`; for each name the highest revision that validates is served.
     /// - Throws: `PromptsError.unreadable` when the directory itself cannot be listed.
     public init(directory: URL, model: BaseModelInfo, limits: ArtifactLimits = ArtifactLimits()) throws(PromptsError) {
@@ -42,22 +42,24 @@ public actor TaskRegistry {
         store.cleanScratch()
         let (entries, invalid) = try store.scan()
         var issues = invalid.map { LoadIssue(entry: $0, error: .invalidName($0, reason: "not a valid task directory name")) }
-        // Albums first: SPE tasks resolve their album by name.
+        // Shared artifacts first: SPE tasks resolve their album, IPT tasks their subspace, by name.
         var kinds: [String: TaskKind] = [:]
         for (name, revisions) in entries {
             kinds[name] = revisions.lazy.compactMap { try? ArtifactLoader.manifest(of: $0.url).kind }.first
         }
         var albums: [String: PromptAlbum] = [:]
+        var subspaces: [String: IPTSubspace] = [:]
         var tasks: [String: LoadedTask] = [:]
         var stamps: [String: EntryStamp] = [:]
         for pass in [true, false] {
-            for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where (kinds[name] == .album) == pass {
+            for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where (kinds[name]?.isShared ?? false) == pass {
                 revisions: for revision in revisions {
                     do {
                         let stamp = EntryStamp(folder: revision.url)
                         switch try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
-                                                       model: model, albums: albums, limits: limits) {
+                                                       model: model, albums: albums, subspaces: subspaces, limits: limits) {
                         case .album(let album): albums[name] = album
+                        case .subspace(let subspace): subspaces[name] = subspace
                         case .task(let task): tasks[name] = task
                         }
                         stamps[name] = stamp
@@ -70,7 +72,7 @@ public actor TaskRegistry {
         }
         self.issues = issues
         self.stamps = stamps
-        published = LockedValue(TaskSnapshot(generation: 1, tasks: tasks, albums: albums))
+        published = LockedValue(TaskSnapshot(generation: 1, tasks: tasks, albums: albums, subspaces: subspaces))
     }
 
     /// The current snapshot. Cheap; callable from any thread without awaiting.
@@ -82,37 +84,46 @@ public actor TaskRegistry {
     /// adapter folder, a T5X .npy folder, or an album). The new revision is validated against the loaded model and
     /// albums first; on any error nothing changes. On success it is written crash-safely and published.
     /// - Returns: the loaded artifact (its `version` is the new revision number).
-    /// - Throws: `PromptsError` naming the file and problem; `.albumInUse` when replacing an album would break SPE
-    ///   tasks trained against the current one.
+    /// - Throws: `PromptsError` naming the file and problem; `.albumInUse` (`.subspaceInUse`) when replacing an
+    ///   album (subspace) would break SPE (IPT) tasks trained against the current one.
     @discardableResult
     public func put(name: String, from staging: URL) throws(PromptsError) -> LoadedArtifact {
         try TaskStore.validate(name: name)
         let current = snapshot()
         let onDisk = (try store.scan().entries[name]) ?? []
-        let revision = max(onDisk.first?.revision ?? 0, current.tasks[name]?.version ?? 0, current.albums[name]?.version ?? 0) + 1
+        let revision = max(onDisk.first?.revision ?? 0, current.tasks[name]?.version ?? 0, current.albums[name]?.version ?? 0,
+                           current.subspaces[name]?.version ?? 0) + 1
         // Validate completely before touching the directory.
         let artifact = try ArtifactLoader.load(directory: staging, name: name, version: revision, model: model,
-                                               albums: current.albums, limits: limits)
+                                               albums: current.albums, subspaces: current.subspaces, limits: limits)
         if current.albums[name] != nil {
             var newHash: String? = nil
             if case .album(let album) = artifact { newHash = album.hash }
-            let dependents = dependents(of: name, in: current).filter { task in
+            let dependents = current.dependents(of: name).filter { task in
                 guard case .spe(let module) = task.prompt else { return false }
                 return module.album.hash != newHash
             }
             if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents.map(\.name).sorted()) }
         }
+        if current.subspaces[name] != nil {
+            var newHash: String? = nil
+            if case .subspace(let subspace) = artifact { newHash = subspace.hash }
+            let dependents = current.dependents(of: name).filter { $0.subspace.map { $0.hash != newHash } ?? false }
+            if !dependents.isEmpty { throw .subspaceInUse(subspace: name, tasks: dependents.map(\.name).sorted()) }
+        }
         let url = try store.write(name: name, revision: revision, from: staging)
         let stamp = EntryStamp(folder: url)
         // Re-load from the final location so the served artifact is exactly what a restart would load.
         let stored = try ArtifactLoader.load(directory: url, name: name, version: revision, model: model,
-                                             albums: current.albums, limits: limits)
-        publish { tasks, albums in
+                                             albums: current.albums, subspaces: current.subspaces, limits: limits)
+        publish { tasks, albums, subspaces in
             tasks[name] = nil
             albums[name] = nil
+            subspaces[name] = nil
             switch stored {
             case .task(let task): tasks[name] = task
             case .album(let album): albums[name] = album
+            case .subspace(let subspace): subspaces[name] = subspace
             }
         }
         stamps[name] = stamp
@@ -151,8 +162,9 @@ public actor TaskRegistry {
         }
     }
 
-    /// Removes task or album `name` from the directory and from new snapshots (running batches keep theirs).
-    /// - Throws: `.unknownTask`, or `.albumInUse` while SPE tasks depend on the album.
+    /// Removes task, album or subspace `name` from the directory and from new snapshots (running batches keep theirs).
+    /// - Throws: `.unknownTask`, `.albumInUse` while SPE tasks depend on the album, `.subspaceInUse` while IPT tasks
+    ///   depend on the subspace.
     public func remove(name: String) throws(PromptsError) {
         // Errors reach clients: they name the tasks directory as "tasks", never by its path on this machine.
         do { try removeFromDirectory(name: name) } catch { throw error.replacingPathPrefix(directory.path, with: "tasks") }
@@ -160,32 +172,30 @@ public actor TaskRegistry {
 
     private func removeFromDirectory(name: String) throws(PromptsError) {
         let current = snapshot()
-        guard current.tasks[name] != nil || current.albums[name] != nil else { throw .unknownTask(name) }
-        let dependents = dependents(of: name, in: current)
-        if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents.map(\.name).sorted()) }
+        guard current.tasks[name] != nil || current.albums[name] != nil || current.subspaces[name] != nil else {
+            throw .unknownTask(name)
+        }
+        let dependents = current.dependents(of: name).map(\.name).sorted()
+        if !dependents.isEmpty && current.subspaces[name] != nil { throw .subspaceInUse(subspace: name, tasks: dependents) }
+        if !dependents.isEmpty { throw .albumInUse(album: name, tasks: dependents) }
         let onDisk = (try store.scan().entries[name]) ?? []
         // Lowest revision first: a crash part-way leaves the current revision, i.e. the removal did not happen.
         try store.discard(onDisk.sorted { $0.revision < $1.revision })
-        publish { tasks, albums in
+        publish { tasks, albums, subspaces in
             tasks[name] = nil
             albums[name] = nil
+            subspaces[name] = nil
         }
         stamps[name] = nil
     }
 
-    func dependents(of album: String, in snapshot: TaskSnapshot) -> [LoadedTask] {
-        snapshot.tasks.values.filter { task in
-            if case .spe(let module) = task.prompt { return module.album.name == album }
-            return false
-        }
-    }
-
-    func publish(_ change: (inout [String: LoadedTask], inout [String: PromptAlbum]) -> Void) {
+    func publish(_ change: (inout [String: LoadedTask], inout [String: PromptAlbum], inout [String: IPTSubspace]) -> Void) {
         published.withLock { snapshot in
             var tasks = snapshot.tasks
             var albums = snapshot.albums
-            change(&tasks, &albums)
-            snapshot = TaskSnapshot(generation: snapshot.generation + 1, tasks: tasks, albums: albums)
+            var subspaces = snapshot.subspaces
+            change(&tasks, &albums, &subspaces)
+            snapshot = TaskSnapshot(generation: snapshot.generation + 1, tasks: tasks, albums: albums, subspaces: subspaces)
         }
     }
 }

@@ -1,4 +1,5 @@
-// An album in `GET /v1/tasks`: the shared source-prompt snapshots SPE tasks attend over. Not servable itself;
+// A shared artifact in `GET /v1/tasks`: an album (the source-prompt snapshots SPE tasks attend over) or an IPT
+// subspace (the auto-encoder IPT tasks decode z with). Not servable itself;
 // listed so a client sees which SPE tasks depend on it before replacing or removing it (409 album_in_use).
 
 /// Description of one loaded album.
@@ -23,7 +24,7 @@ public struct AlbumInfo: Codable, Hashable, Sendable {
     }
 
     public var name: String
-    /// Always `album` (tasks carry their method instead).
+    /// `album`, or `ipt-subspace` for an IPT subspace (tasks carry their method instead).
     public var kind: String = "album"
     public var version: String
     /// `sha256:…` of the prompts; SPE tasks name it as `albumHash`.

@@ -36,6 +36,10 @@ struct TasksCommand: AsyncParsableCommand {
             for (name, album) in snapshot.albums.sorted(by: { $0.key < $1.key }) {
                 print("\(name)\talbum\t\(album.version)\t\(album.count)×\(album.promptLength)×\(album.dModel)\t-\t-")
             }
+            for (name, subspace) in snapshot.subspaces.sorted(by: { $0.key < $1.key }) {
+                let ae = subspace.autoencoder
+                print("\(name)\tipt-subspace\t\(subspace.version)\td_I=\(ae.intrinsicDim),H=\(ae.hidden)\t\(ae.promptLength)\t-")
+            }
             for issue in registry.issues { print("FAILED\t\(issue)") }
         }
     }
@@ -60,9 +64,17 @@ struct TasksCommand: AsyncParsableCommand {
                                     "bottleneck": module.bottleneck, "temperature": Double(module.temperature),
                                     "pooling": module.pooling.rawValue, "includeTaskInAttention": module.includeTaskInAttention]
                 }
+                if let subspace = task.subspace {
+                    facts["ipt"] = ["subspace": subspace.name, "subspaceHash": subspace.hash, "intrinsicDim": subspace.intrinsicDim]
+                }
             } else if let album = snapshot.albums[name] {
                 facts = ["kind": "album", "version": String(album.version), "hash": album.hash, "shape": album.prompts.shape,
                          "entries": album.entries.map { ["sourceTask": $0.sourceTask, "fraction": $0.fraction.map { $0 as Any } ?? NSNull(), "step": $0.step.map { $0 as Any } ?? NSNull()] }]
+            } else if let subspace = snapshot.subspaces[name] {
+                let ae = subspace.autoencoder
+                facts = ["kind": "ipt-subspace", "version": String(subspace.version), "hash": subspace.hash,
+                         "promptLength": ae.promptLength, "dModel": ae.dModel, "intrinsicDim": ae.intrinsicDim,
+                         "hidden": ae.hidden, "sources": subspace.sources]
             } else {
                 throw CLIError("no task or album named '\(name)'")
             }
@@ -86,6 +98,8 @@ struct TasksCommand: AsyncParsableCommand {
             switch artifact {
             case .task(let task): print("imported task \(name) (\(task.source)) as version \(task.version)")
             case .album(let album): print("imported album \(name) (\(album.count) prompts) as version \(album.version)")
+            case .subspace(let subspace):
+                print("imported IPT subspace \(name) (d_I=\(subspace.intrinsicDim)) as version \(subspace.version)")
             }
         }
     }
@@ -111,6 +125,7 @@ struct TasksCommand: AsyncParsableCommand {
             manifest.promptFormat = .peft
             manifest.promptFile = nil
             manifest.peftTaskId = nil
+            manifest.ipt = nil  // an IPT task exports its computed prompt Proj_b(z)
             manifest.promptLength = prompt.shape[0]
             manifest.baseModel = BaseModelRef(fingerprint: registry.model.fingerprint, dModel: registry.model.dModel)
             try manifest.encoded().write(to: URL(fileURLWithPath: out).appendingPathComponent(TaskManifest.fileName))
@@ -129,12 +144,14 @@ struct TasksCommand: AsyncParsableCommand {
             if let path {
                 let url = URL(fileURLWithPath: path)
                 let artifact = try ArtifactLoader.load(directory: url, name: url.standardizedFileURL.lastPathComponent, version: 0,
-                                                       model: registry.model, albums: registry.snapshot().albums)
+                                                       model: registry.model, albums: registry.snapshot().albums,
+                                                       subspaces: registry.snapshot().subspaces)
                 print("ok: \(artifact.name)")
                 return
             }
             let snapshot = registry.snapshot()
-            print("ok: \(snapshot.tasks.count) tasks, \(snapshot.albums.count) albums")
+            let subspaces = snapshot.subspaces.isEmpty ? "" : ", \(snapshot.subspaces.count) IPT subspaces"
+            print("ok: \(snapshot.tasks.count) tasks, \(snapshot.albums.count) albums\(subspaces)")
             for name in snapshot.taskNames {
                 for warning in snapshot.task(named: name)!.warnings { print("warning: \(name): \(warning)") }
             }

@@ -1,4 +1,4 @@
-// Options shared by `album train prompt|source|spe`: model, data (JSON lines or GLUE TSV), output, template and
+// Options shared by `album train prompt|source|spe|ipt-subspace|ipt`: model, data (JSON lines or GLUE TSV), output, template and
 // labels (or a task.json to take them from), and the run's hyper-parameters (Training.TrainingConfiguration).
 import ArgumentParser
 import Foundation
@@ -24,7 +24,7 @@ struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("tsv-label"), help: "TSV: the label column.") var tsvLabel: String = "label"
     @Option(name: .customLong("prompt-length"), help: "Prompt rows l.") var promptLength: Int = 8
     @Option(name: .long, help: "adamw | adafactor | sgd.") var optimizer: String = "adamw"
-    @Option(name: .long, help: "Learning rate.") var lr: Double = 0.3
+    @Option(name: .long, help: "Learning rate (default 0.3; train ipt-subspace 1e-3, train ipt 0.05).") var lr: Double?
     @Option(name: .long, help: "Warmup steps.") var warmup: Int = 0
     @Option(name: .long, help: "linear | constant.") var schedule: String = "linear"
     @Option(name: .customLong("weight-decay"), help: "Weight decay.") var weightDecay: Double = 1e-5
@@ -62,7 +62,8 @@ struct TrainOptions: ParsableArguments {
     }
     var checkpointDirectory: URL { outURL.appendingPathComponent("checkpoints") }
 
-    func configuration() throws -> TrainingConfiguration {
+    /// - Parameter defaultLearningRate: the command's learning rate when --lr is not given.
+    func configuration(defaultLearningRate: Double = 0.3) throws -> TrainingConfiguration {
         var c = TrainingConfiguration()
         guard let optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) else {
             throw ValidationError("--optimizer must be adamw, adafactor or sgd")
@@ -72,7 +73,7 @@ struct TrainOptions: ParsableArguments {
         }
         c.optimizer = optimizer
         c.schedule = schedule
-        c.learningRate = lr
+        c.learningRate = lr ?? defaultLearningRate
         c.warmupSteps = warmup
         c.weightDecay = weightDecay
         c.clip = clip

@@ -24,12 +24,14 @@ struct TrainingSetup {
     let targetManifests: [TaskManifest]
     let dataPaths: [String]
 
-    /// - Parameter severalTargets: whether several NAME=PATH --data are allowed (multi-target SPE).
-    init(_ options: TrainOptions, severalTargets: Bool = false) throws {
+    /// - Parameters:
+    ///   - severalTargets: whether several NAME=PATH --data are allowed (multi-target SPE, IPT subspaces).
+    ///   - defaultLearningRate: the command's learning rate when --lr is not given.
+    init(_ options: TrainOptions, severalTargets: Bool = false, defaultLearningRate: Double = 0.3) throws {
         self.options = options
         AllocatorTuning.retainFreedPages()
         if !severalTargets && options.data.count != 1 { throw ValidationError("give one --data file") }
-        var configuration = try options.configuration()
+        var configuration = try options.configuration(defaultLearningRate: defaultLearningRate)
         if let threads = options.threads { BLAS.threads = threads }
         configuration.threads = options.threads ?? BLAS.threads
         self.configuration = configuration

@@ -117,3 +117,60 @@ import Testing
         #expect(result.status != 0 && result.stderr.contains("bad.jsonl:2"), "\(result.stderr)")
     }
 }
+
+/// `album train ipt-subspace` and `album train ipt` through the built binary on the demo model: a subspace from the
+/// sentiment prompt (static task, its task.json gives template and labels) and the demo album's last snapshot (topic
+/// data, plain inputs); an IPT task in it; both validate and serve from a tasks directory, and the IPT task exports.
+@Suite struct TrainIPTCommandTests {
+    @Test func subspaceThenIntrinsicTuning() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("album-train-ipt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tasks = root.appendingPathComponent("tasks")
+        let subspace = try await CLIRunner.run([
+            "train", "ipt-subspace", "--model", "models/default",
+            "--source", "sentiment=models/tasks/sentiment", "--source", "topic=models/tasks/source-album",
+            "--data", "sentiment=models/data/sentiment-train.jsonl", "--data", "topic=models/data/topic-train.jsonl",
+            "--intrinsic-dim", "4", "--hidden", "16", "--alpha", "200", "--steps", "6", "--batch-size", "4", "--lr", "0.003",
+            "--seed", "1", "--out", tasks.appendingPathComponent("sub").path, "--threads", "1", "--quiet",
+            "--log", root.appendingPathComponent("sub.jsonl").path])
+        #expect(subspace.status == 0, "\(subspace.stderr)")
+        #expect(subspace.stdout.contains("wrote") && subspace.stdout.contains("reconstruction MSE"), "\(subspace.stdout)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: tasks.appendingPathComponent("sub/task.json"))) as? [String: Any])
+        let section = manifest["subspace"] as? [String: Any]
+        #expect(manifest["kind"] as? String == "ipt-subspace" && (manifest["promptLength"] as? NSNumber)?.intValue == 8)
+        #expect((section?["intrinsicDim"] as? NSNumber)?.intValue == 4 && (section?["hidden"] as? NSNumber)?.intValue == 16)
+        #expect(section?["sources"] as? [String] == ["sentiment", "topic"])
+        let log = try String(contentsOf: root.appendingPathComponent("sub.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 6)
+
+        let ipt = try await CLIRunner.run([
+            "train", "ipt", "--model", "models/default", "--subspace", tasks.appendingPathComponent("sub").path,
+            "--data", "models/data/sentiment-train.jsonl", "--validation", "models/data/sentiment-val.jsonl",
+            "--task-json", "models/tasks/sentiment/task.json", "--init", "project:models/tasks/sentiment",
+            "--out", tasks.appendingPathComponent("mood").path, "--steps", "4", "--lr", "0.05", "--batch-size", "4",
+            "--seed", "2", "--quiet"])
+        #expect(ipt.status == 0, "\(ipt.stderr)")
+        let task = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: tasks.appendingPathComponent("mood/task.json"))) as? [String: Any])
+        #expect(task["kind"] as? String == "ipt" && (task["ipt"] as? [String: Any])?["subspace"] as? String == "sub")
+        #expect((task["ipt"] as? [String: Any])?["subspaceHash"] as? String == section?["hash"] as? String)
+        #expect(FileManager.default.fileExists(atPath: tasks.appendingPathComponent("mood/best/ipt.safetensors").path))
+        try FileManager.default.removeItem(at: tasks.appendingPathComponent("mood/best"))
+        try FileManager.default.removeItem(at: tasks.appendingPathComponent("mood/checkpoints"))
+        try FileManager.default.removeItem(at: tasks.appendingPathComponent("sub/checkpoints"))
+
+        let validate = try await CLIRunner.run(["tasks", "validate", "--tasks", tasks.path, "--model", "models/default"])
+        #expect(validate.status == 0 && validate.stdout.contains("1 IPT subspaces"), "\(validate.stdout) \(validate.stderr)")
+        let eval = try await CLIRunner.run(["eval", "--tasks", tasks.path, "--task", "mood", "--data", "models/data/sentiment-val.jsonl", "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect((try eval.json()["examples"] as? NSNumber)?.intValue == 4)
+        let exported = try await CLIRunner.run(["tasks", "export", "--tasks", tasks.path, "--model", "models/default", "mood",
+                                                "--out", root.appendingPathComponent("peft").path])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let imported = try await CLIRunner.run(["tasks", "import", "--tasks", tasks.path, "--model", "models/default",
+                                                root.appendingPathComponent("peft").path, "--name", "mood-peft"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        // Removing the subspace while its task is there is refused.
+        let remove = try await CLIRunner.run(["tasks", "remove", "--tasks", tasks.path, "--model", "models/default", "sub"])
+        #expect(remove.status != 0 && remove.stderr.contains("IPT subspace 'sub' is used by tasks [\"mood\"]"), "\(remove.stderr)")
+    }
+}

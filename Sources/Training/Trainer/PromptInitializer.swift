@@ -64,6 +64,8 @@ public enum PromptInitializer {
                     let index = entry ?? album.count - 1
                     guard album.prompts.shape[0] > index, index >= 0 else { throw TrainingError.setup("\(path): no album entry \(index)") }
                     full = albumEntry(album, index)
+                case .subspace:
+                    throw TrainingError.setup("\(path): an IPT subspace is not a prompt (use an ipt task, or --init project: in train ipt)")
                 }
             }
         } catch let error as TrainingError { throw error } catch { throw .setup("--init file: \(error)") }

@@ -136,6 +136,7 @@ public final class PromptTrainer {
             let examples = zip(prompts, batch).map { TrainingExample(input: EncoderRow(prompt: $0, tokens: $1.input), labels: $1.target) }
             let options = TrainingOptions(dropout: configuration.dropout, seed: configuration.seed, step: UInt32(truncatingIfNeeded: s))
             let result = try model.lossAndGradients(batch: examples, options: options, threads: configuration.threads)
+            let loss = result.loss + prompt.auxiliaryLoss
             prompt.backward(result.promptGradients)
             let norm = try clipGradientNorm(parameters, maxNorm: configuration.clip > 0 ? configuration.clip : .infinity,
                                             errorIfNonfinite: true)
@@ -143,7 +144,7 @@ public final class PromptTrainer {
             optimizer.step(learningRateFactor: factor)
             optimizer.zeroGrad()
             step = s + 1
-            losses.append(result.loss)
+            losses.append(loss)
             let rate = Double(batch.count) / max(Date().timeIntervalSince(started), 1e-9)
             if snapshotSteps.contains(step) { try onSnapshot?(step, self) }
             var metrics: [String: Double]?
@@ -158,7 +159,7 @@ public final class PromptTrainer {
                     }
                 }
             }
-            logger?.log(step: step, total: totalSteps, loss: result.loss, lr: configuration.learningRate * factor,
+            logger?.log(step: step, total: totalSteps, loss: loss, lr: configuration.learningRate * factor,
                         gradNorm: Double(norm), examplesPerSecond: rate, eval: metrics)
             if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 { try saveCheckpoint() }
             if interruptRequested() {

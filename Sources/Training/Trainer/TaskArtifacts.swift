@@ -1,6 +1,7 @@
 // Writing trained artifacts in Album's task format (docs/task-format.md), every file atomically: a static prompt
 // (`prompt.safetensors`), an SPE module (`spe.safetensors`), an album (`album.safetensors` with its content hash and
-// entries), each with `task.json`; and `buildAlbum`, which concatenates source albums into one.
+// entries), an IPT subspace (`subspace.safetensors` with its hash) and an IPT task (`ipt.safetensors`: z), each with
+// `task.json`; and `buildAlbum`, which concatenates source albums into one.
 import Foundation
 import Kernels
 import Prompts
@@ -23,6 +24,31 @@ public enum TaskArtifacts {
         manifest.promptLength = prompts.shape[1]
         manifest.album = AlbumSettings(hash: PromptAlbum.hash(of: prompts), entries: entries)
         try write([("prompts", prompts)], file: ArtifactLoader.albumFile, manifest: manifest, to: directory)
+    }
+
+    /// An IPT subspace; the manifest's kind, promptLength and subspace section (hash, d_I, H) are filled.
+    /// - Returns: the subspace's content hash.
+    @discardableResult
+    public static func writeSubspace(_ autoencoder: IPTAutoencoder, sources: [String], alpha: Double, manifest: TaskManifest,
+                                     to directory: URL) throws(TrainingError) -> String {
+        var manifest = manifest
+        manifest.kind = .iptSubspace
+        manifest.promptLength = autoencoder.promptLength
+        manifest.template = nil
+        manifest.labels = nil
+        manifest.decoding = nil
+        let hash = autoencoder.contentHash
+        manifest.subspace = IPTSubspaceSettings(hash: hash, intrinsicDim: autoencoder.intrinsicDim, hidden: autoencoder.hidden,
+                                                sources: sources, alpha: alpha)
+        try write(autoencoder.namedTensors, file: ArtifactLoader.subspaceFile, manifest: manifest, to: directory)
+        return hash
+    }
+
+    /// An IPT task: z (d_I) in the subspace the manifest's `ipt` section names.
+    public static func writeIPT(z: Tensor, manifest: TaskManifest, to directory: URL) throws(TrainingError) {
+        var manifest = manifest
+        manifest.kind = .ipt
+        try write([("z", z)], file: ArtifactLoader.iptFile, manifest: manifest, to: directory)
     }
 
     /// One album from several: entries in the order of `sources` (task-major), prompts concatenated, a new hash.
