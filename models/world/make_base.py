@@ -17,6 +17,7 @@ Needs a built `album` (swift build -c release --product album) and `pip install 
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,41 @@ def tokenizer(out, data, vocab):
     shutil.rmtree(work)
 
 
+def span_corrupted(words, rng, density=0.15, mean_span=3.0):
+    """T5's span corruption (noise density 0.15, mean span length 3) on words: the input keeps the other words with
+    one sentinel per span, the target lists each sentinel and its span, then a closing sentinel."""
+    n = len(words)
+    noise = max(1, min(n - 1, round(n * density)))
+    spans = max(1, round(noise / mean_span))
+    # Split the noise and non-noise lengths into `spans` positive parts each, then interleave (non-noise first).
+    cut = lambda total: [b - a for a, b in zip([0] + sorted(rng.sample(range(1, total), spans - 1)),
+                                               sorted(rng.sample(range(1, total), spans - 1)) + [total])] \
+        if spans > 1 else [total]
+    noise_lengths = cut(noise)
+    # One span (short sentences) starts anywhere; several alternate with the kept words, kept words first.
+    keep_lengths = [rng.randint(0, n - noise)] if spans == 1 else cut(n - noise)
+    source, target, i = [], [], 0
+    for k, (keep, drop) in enumerate(zip(keep_lengths, noise_lengths)):
+        source += words[i:i + keep] + [f"<extra_id_{k}>"]
+        target += [f"<extra_id_{k}>"] + words[i + keep:i + keep + drop]
+        i += keep + drop
+    source += words[i:]
+    return " ".join(source), " ".join(target + [f"<extra_id_{spans}>"])
+
+
+def write_mixture(path, data, seed):
+    """The sources' rows and one span-corrupted row per corpus sentence, shuffled."""
+    rng = random.Random(seed + 3)
+    rows = [json.loads(line) for line in open(os.path.join(data, "multitask.jsonl"))]
+    for line in open(os.path.join(data, "corpus.txt")):
+        source, target = span_corrupted(line.split(), rng)
+        rows.append({"input": source, "target": target})
+    rng.shuffle(rows)
+    with open(path, "w") as f:
+        for row in rows:
+            f.write(json.dumps(row, sort_keys=True) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="runs/world")
@@ -72,11 +108,16 @@ def main():
     parser.add_argument("--vocab", type=int, default=2000)
     parser.add_argument("--d-model", type=int, default=128)
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--pretrain-steps", type=int, default=6000)
+    parser.add_argument("--pretrain-steps", type=int, default=0,
+                        help="steps of a separate span-corruption stage first (0: span corruption is mixed into the "
+                             "multi-task stage instead)")
     parser.add_argument("--multitask-steps", type=int, default=6000)
     parser.add_argument("--pretrain-lr", default="1e-3")
     parser.add_argument("--multitask-lr", default="1e-3")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--tied", action="store_true",
+                        help="tie the LM head to the embedding (original T5); default untied, as T5 v1.1 (see "
+                             "docs/method.md: tied, span corruption pulls interchangeable words together)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     if not os.access(args.album, os.X_OK):
@@ -96,18 +137,25 @@ def main():
                    "num_layers": args.layers, "num_decoder_layers": args.layers, "num_heads": 4,
                    "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128,
                    "dropout_rate": 0.1, "layer_norm_epsilon": 1e-6, "feed_forward_proj": "relu",
-                   "tie_word_embeddings": True, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1},
+                   "tie_word_embeddings": args.tied, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1},
                   f, indent=2)
     common = ["--threads", str(args.threads), "--seed", str(args.seed), "--batch-size", str(args.batch_size),
               "--log"]
     pretrained, base = os.path.join(args.out, "pretrained"), os.path.join(args.out, "base")
-    if not os.path.exists(os.path.join(pretrained, "model.safetensors")):
-        run(args.album, "train", "model", "--config", config, "--tokenizer", tok, "--objective", "span-corruption",
-            "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr", args.pretrain_lr,
-            "--warmup-steps", "200", "--out", pretrained, *common, os.path.join(args.out, "pretrain.jsonl"))
+    if args.pretrain_steps > 0:  # two stages: span corruption alone, then the sources (see docs/method.md)
+        if not os.path.exists(os.path.join(pretrained, "model.safetensors")):
+            run(args.album, "train", "model", "--config", config, "--tokenizer", tok, "--objective", "span-corruption",
+                "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr",
+                args.pretrain_lr, "--warmup-steps", "200", "--out", pretrained, *common,
+                os.path.join(args.out, "pretrain.jsonl"))
+        start, mixture = ["--model", pretrained], os.path.join(data, "multitask.jsonl")
+    else:  # one stage from scratch: span corruption mixed with the sources (T5's multi-task pre-training mixture)
+        start, mixture = ["--config", config, "--tokenizer", tok], os.path.join(args.out, "mixture.jsonl")
+        if not os.path.exists(mixture):
+            write_mixture(mixture, data, args.seed)
     if not os.path.exists(os.path.join(base, "model.safetensors")):
-        run(args.album, "train", "model", "--model", pretrained, "--objective", "seq2seq",
-            "--data", os.path.join(data, "multitask.jsonl"), "--steps", str(args.multitask_steps), "--lr", args.multitask_lr,
+        run(args.album, "train", "model", *start, "--objective", "seq2seq",
+            "--data", mixture, "--steps", str(args.multitask_steps), "--lr", args.multitask_lr,
             "--warmup-steps", "100", "--out", base, *common, os.path.join(args.out, "multitask.jsonl"))
     print(f"base model: {base}")
 

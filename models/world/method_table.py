@@ -34,7 +34,7 @@ import sys
 import time
 
 import numpy as np
-from safetensors.numpy import load_file
+from safetensors.numpy import load_file, save_file
 
 METHODS = ["pt", "spot", "spe", "attempt", "no-snapshots", "no-attention", "no-task", "ipt"]
 LABELS = {"pt": "prompt tuning", "spot": "SPoT", "spe": "SPE", "attempt": "SPE, ATTEMPT mode",
@@ -95,6 +95,7 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="optimizer steps of every target run")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", default="0.3")
+    parser.add_argument("--ipt-lr", default="0.05", help="learning rate of IPT's z (the other methods use --lr)")
     parser.add_argument("--intrinsic-dim", type=int, default=16)
     parser.add_argument("--subspace-steps", type=int, default=1000)
     parser.add_argument("--test", type=int, default=300, help="test examples per task")
@@ -136,14 +137,27 @@ def main():
         run("album", "build", "--out", album_dir, "--name", "world-album", *folders)
         timings["sources"] = time.time() - t0
     entries = json.load(open(os.path.join(album_dir, "task.json")))["album"]["entries"]
-    # The final (100 %) snapshot of every source, as .npy: SPoT's candidates.
+    # The final (100 %) snapshot of every source, as .npy (SPoT's candidates) and as a static task (IPT's sources).
     finals = []
+    album_manifest = json.load(open(os.path.join(album_dir, "task.json")))
     album_prompts = load_file(os.path.join(album_dir, "album.safetensors"))["prompts"]  # (M, l, d)
+    by_name = {t["name"]: t for t in sources}
     for index, entry in enumerate(entries):
         if entry.get("fraction") == 1.0:
+            prompt = np.ascontiguousarray(album_prompts[index].astype(np.float32))  # (l, d)
             path = os.path.join(shared, f"final-{entry['sourceTask']}.npy")
-            np.save(path, album_prompts[index].astype(np.float32))
+            np.save(path, prompt)
             finals.append(path)
+            task = by_name[entry["sourceTask"]]
+            static = os.path.join(shared, "static", task["name"])
+            os.makedirs(static, exist_ok=True)
+            save_file({"prompt": prompt}, os.path.join(static, "prompt.safetensors"))
+            manifest = {"format": "album.task/1", "kind": "static", "name": task["name"],
+                        "promptLength": int(prompt.shape[0]), "baseModel": album_manifest["baseModel"],
+                        "template": task["template"] if task["labels"] else "{input}"}
+            if task["labels"]:
+                manifest["labels"] = task["labels"]
+            json.dump(manifest, open(os.path.join(static, "task.json"), "w"), indent=2, sort_keys=True)
 
     # 2. The IPT subspace.
     subspace = os.path.join(shared, "world-subspace")
@@ -152,7 +166,7 @@ def main():
         print("ipt subspace", flush=True)
         pairs = []
         for task in sources:
-            pairs += ["--source", f"{task['name']}={os.path.join(args.out, 'sources', task['name'])}",
+            pairs += ["--source", f"{task['name']}={os.path.join(shared, 'static', task['name'])}",
                       "--data", f"{task['name']}={os.path.join(args.data, task['name'], 'train.jsonl')}"]
         run("train", "ipt-subspace", *common, *pairs, "--intrinsic-dim", str(args.intrinsic_dim),
             "--steps", str(args.subspace_steps), "--batch-size", "32", "--seed", "0", "--out", subspace)
@@ -183,7 +197,7 @@ def main():
                 write_jsonl(data, [train[i] for i in order[:budget]])
                 base = ["--data", data, *task_options(task), "--prompt-length", str(args.prompt_length),
                         "--steps", str(args.steps), "--batch-size", str(min(args.batch_size, budget)),
-                        "--lr", args.lr, "--seed", str(seed)]
+                        "--seed", str(seed)]
                 for method in methods:
                     if method == "ensemble" or (task["name"], budget, seed, method) in done:
                         continue
@@ -192,17 +206,19 @@ def main():
                     shutil.rmtree(out + "-album", ignore_errors=True)
                     t1 = time.time()
                     if method == "pt":
-                        run("train", "prompt", *common, *base, "--init", "vocab", "--out", out)
+                        run("train", "prompt", *common, *base, "--lr", args.lr, "--init", "vocab", "--out", out)
                     elif method == "spot":
-                        run("train", "prompt", *common, *base, "--init", "topk-weighted:1",
+                        run("train", "prompt", *common, *base, "--lr", args.lr, "--init", "topk-weighted:1",
                             "--candidates", ",".join(finals), "--probe-steps", str(args.steps // 4), "--out", out)
                     elif method == "ipt":
-                        run("train", "ipt", *common, *base, "--subspace", subspace, "--out", out)
+                        run("train", "ipt", *common, *base, "--lr", args.ipt_lr, "--subspace", subspace,
+                            "--subspace-name", "world-subspace", "--out", out)
                     else:
                         flag = {"spe": [], "attempt": ["--include-task-in-attention"],
                                 "no-snapshots": ["--no-snapshots"], "no-attention": ["--no-attention"],
                                 "no-task": ["--no-task-prompt"]}[method]
-                        run("train", "spe", *common, *base, "--album", album_dir, "--album-name", "world-album",
+                        run("train", "spe", *common, *base, "--lr", args.lr, "--album", album_dir,
+                            "--album-name", "world-album",
                             *flag, "--out", out)
                         if method == "no-snapshots":  # its own album of final snapshots, written next to OUT
                             shutil.move(out + "-album", os.path.join(cell, "no-snapshots-album"))
