@@ -12,15 +12,20 @@ public struct ArtifactLimits: Sendable, Equatable {
     public var maxNewTokens: Int
     /// Most `labels` a manifest may list (the server's candidate limit: every label is scored per request).
     public var maxLabels: Int
+    /// Most member prompts of an ensemble task (each request runs one encoder row per member).
+    public var maxEnsembleMembers: Int
 
     public static let defaultMaxPromptLength = 1024
+    public static let defaultMaxEnsembleMembers = 16
 
     public init(maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength, maxInputTokens: Int = 512,
-                maxNewTokens: Int = 256, maxLabels: Int = 64) {
+                maxNewTokens: Int = 256, maxLabels: Int = 64,
+                maxEnsembleMembers: Int = ArtifactLimits.defaultMaxEnsembleMembers) {
         self.maxPromptLength = maxPromptLength
         self.maxInputTokens = maxInputTokens
         self.maxNewTokens = maxNewTokens
         self.maxLabels = maxLabels
+        self.maxEnsembleMembers = maxEnsembleMembers
     }
 
     /// Throws when the manifest at `path` declares more than these limits allow.
@@ -36,6 +41,9 @@ public struct ArtifactLimits: Sendable, Equatable {
         }
         if let labels = manifest.labels, labels.count > maxLabels {
             throw .badManifest(path: path, reason: "\(labels.count) labels exceed the server's limit of \(maxLabels)")
+        }
+        if let members = manifest.ensemble?.members.count, members > maxEnsembleMembers {
+            throw .badManifest(path: path, reason: "ensemble.members lists \(members) prompts, more than the server's limit of \(maxEnsembleMembers)")
         }
     }
 
