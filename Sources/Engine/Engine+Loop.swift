@@ -128,9 +128,19 @@ extension Engine {
     private func runAdmitted(_ admitted: [Job<Backend>]) throws -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
         // SPE prompts depend on the input embeddings X_i (n_i, d); the model assembles [P_i ; X_i] itself.
         let prompts = PromptBuilder.prompts(for: try admitted.map { PromptRow(task: $0.task, input: try backend.embed($0.inputIDs)) })
-        let rows = zip(admitted, prompts).map { EncoderRow(prompt: $1.prompt, tokens: $0.inputIDs) }
-        let encoded = try backend.encode(rows)
-        metrics.batchRows.record(admitted.count)
+        // One encoder row per member prompt (K for an ensemble job, else 1), all in the same packed pass;
+        // `firstRow[i]` is job i's first row.
+        var rows: [EncoderRow] = [], firstRow: [Int] = []
+        for (job, prompt) in zip(admitted, prompts) {
+            firstRow.append(rows.count)
+            rows += prompt.members.map { EncoderRow(prompt: $0, tokens: job.inputIDs) }
+        }
+        let encodedRows = try backend.encode(rows)
+        let encoded = admitted.indices.map { encodedRows[firstRow[$0]] }
+        func members(_ index: Int) -> [Backend.Encoded] {
+            Array(encodedRows[firstRow[index]..<firstRow[index] + prompts[index].members.count])
+        }
+        metrics.batchRows.record(rows.count)
         let tokens = rows.reduce(0) { $0 + $1.length }  // packed: the encoder computes exactly these positions
         metrics.batchTokens.record(tokens)
         metrics.encoderTokens.increment(by: tokens)
@@ -165,34 +175,38 @@ extension Engine {
                     finished.append((job, .failure(.internalFailure("beam search failed: \(error)"))))
                 }
             case .score(let targets):
-                scoring.append((ScoringJob(job: job, encoded: encoded[index], targets: targets)))
+                scoring.append((ScoringJob(job: job, members: members(index), targets: targets)))
             }
         }
         if !scoring.isEmpty { finished += runScoring(scoring) }
         return finished
     }
 
-    /// A classification row waiting to be scored.
+    /// A classification job waiting to be scored: one encoder output per member prompt (one unless an ensemble).
     private struct ScoringJob {
         let job: Job<Backend>
-        let encoded: Backend.Encoded
+        let members: [Backend.Encoded]
         let targets: [[Int32]]
     }
 
-    /// Scores every (row, candidate) pair in chunks of at most `scoringChunkTokens` decoder positions (a longer
+    /// Scores every (job, member, candidate) triple in chunks of at most `scoringChunkTokens` decoder positions (a longer
     /// candidate is a chunk of its own). Between chunks, a row that was cancelled or passed its deadline stops, so
     /// a request with many or long candidates answers 504 within one chunk of its deadline.
     private func runScoring(_ scoring: [ScoringJob]) -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
-        var scores = scoring.map { [Double](repeating: 0, count: $0.targets.count) }
+        var scores = scoring.map { job in job.members.map { _ in [Double](repeating: 0, count: job.targets.count) } }
         var failures: [Int: EngineError] = [:]
-        let pairs = scoring.indices.flatMap { row in scoring[row].targets.indices.map { (row: row, candidate: $0) } }
+        let pairs = scoring.indices.flatMap { row in
+            scoring[row].members.indices.flatMap { member in
+                scoring[row].targets.indices.map { (row: row, member: member, candidate: $0) }
+            }
+        }
         var next = 0
         while next < pairs.count {
             let now = configuration.clock()
             for row in scoring.indices where failures[row] == nil {
                 if let stop = scoring[row].job.stopReason(now: now) { failures[row] = stop }
             }
-            var chunk: [(row: Int, candidate: Int)] = [], positions = 0
+            var chunk: [(row: Int, member: Int, candidate: Int)] = [], positions = 0
             while next < pairs.count {
                 let pair = pairs[next]
                 next += 1
@@ -206,22 +220,22 @@ extension Engine {
                 positions += length
             }
             guard !chunk.isEmpty else { break }
-            // One item per row in the chunk, its candidates in order.
+            // One item per (job, member) encoder row in the chunk, its candidates in order.
             var items: [(encoded: Backend.Encoded, targets: [[Int32]])] = []
-            var owners: [[(row: Int, candidate: Int)]] = []
+            var owners: [[(row: Int, member: Int, candidate: Int)]] = []
             for pair in chunk {
-                if let last = owners.last?.last, last.row == pair.row {
+                if let last = owners.last?.last, last.row == pair.row, last.member == pair.member {
                     items[items.count - 1].targets.append(scoring[pair.row].targets[pair.candidate])
                     owners[owners.count - 1].append(pair)
                 } else {
-                    items.append((scoring[pair.row].encoded, [scoring[pair.row].targets[pair.candidate]]))
+                    items.append((scoring[pair.row].members[pair.member], [scoring[pair.row].targets[pair.candidate]]))
                     owners.append([pair])
                 }
             }
             do {
                 let chunkScores = try backend.score(items)
                 for (item, pairsOfItem) in owners.enumerated() {
-                    for (k, pair) in pairsOfItem.enumerated() { scores[pair.row][pair.candidate] = chunkScores[item][k] }
+                    for (k, pair) in pairsOfItem.enumerated() { scores[pair.row][pair.member][pair.candidate] = chunkScores[item][k] }
                 }
             } catch {
                 for pair in chunk where failures[pair.row] == nil {

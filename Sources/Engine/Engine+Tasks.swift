@@ -30,10 +30,11 @@ extension Engine {
         case .album(let album):
             return TaskInfo(name: album.name, version: String(album.version), method: "album",
                                    promptTokens: album.promptLength, fields: [], labels: nil, maxInputTokens: 0,
-                                   maxNewTokens: 0)
+                                   maxNewTokens: 0, kind: TaskKind.album.rawValue)
         case .subspace(let subspace):
             return TaskInfo(name: subspace.name, version: String(subspace.version), method: "ipt-subspace",
-                            promptTokens: subspace.promptLength, fields: [], labels: nil, maxInputTokens: 0, maxNewTokens: 0)
+                            promptTokens: subspace.promptLength, fields: [], labels: nil, maxInputTokens: 0, maxNewTokens: 0,
+                            kind: TaskKind.iptSubspace.rawValue)
         }
     }
 
@@ -56,7 +57,8 @@ extension Engine {
             name: task.name, version: String(task.version), method: method, promptTokens: task.promptLength,
             fields: task.template.fields, labels: task.labels,
             maxInputTokens: min(task.maxInputTokens ?? configuration.maxInputTokens, configuration.maxInputTokens),
-            maxNewTokens: task.decoding.maxNewTokens)
+            maxNewTokens: task.decoding.maxNewTokens, kind: task.kind.rawValue,
+            ensembleMembers: task.kind == .ensemble ? task.memberCount : nil)
     }
 
     static func map(_ error: PromptsError) -> EngineError {

@@ -115,7 +115,10 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         let timeout = request.timeout ?? configuration.defaultTimeout
         // The deadline counts the time before the engine and the tokenizing below too.
         let deadline = configuration.clock().advanced(by: timeout - request.elapsed)
+        // Checked before the input too, so that the answer does not depend on whether the input fits the template.
+        if let name = request.task, let named = registry.snapshot().task(named: name) { try Self.checkGenerates(named) }
         let (task, ids) = try prepareInput(task: request.task, input: request.input)
+        try Self.checkGenerates(task)
         let maxNewTokens = request.maxNewTokens ?? task.decoding.maxNewTokens
         guard (1...configuration.maxNewTokensLimit).contains(maxNewTokens) else {
             throw EngineError.unsupportedValue(field: "max_new_tokens",
@@ -126,7 +129,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             throw EngineError.unsupportedValue(field: "num_beams",
                                                reason: "must be between 1 and \(configuration.maxBeams), got \(beams)")
         }
-        if request.returnAttention, case .fixed = task.prompt {
+        if request.returnAttention, !task.hasAttention {
             throw EngineError.unsupportedValue(field: "return_attention",
                                                reason: "\(describeForErrors(task)) has a static prompt; attention weights exist only for SPE tasks")
         }
@@ -192,9 +195,9 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         guard let candidates = request.candidates ?? task.labels else {
             throw EngineError.invalidInput("\(describeForErrors(task)) has no labels; pass 'candidates'")
         }
-        if request.returnAttention, case .fixed = task.prompt {
+        if request.returnAttention, !task.hasAttention {
             throw EngineError.unsupportedValue(field: "return_attention",
-                                               reason: "\(describeForErrors(task)) has a static prompt; attention weights exist only for SPE tasks")
+                                               reason: "\(describeForErrors(task)) has \(task.kind == .ensemble ? "ensemble" : "a static") prompt; attention weights exist only for SPE tasks")
         }
         guard !candidates.isEmpty else { throw EngineError.unsupportedValue(field: "candidates", reason: "is empty") }
         guard candidates.count <= configuration.maxCandidates else {
@@ -233,16 +236,35 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         }
         let output = try await submit(task: task, ids: ids, work: .score(targets: targets), deadline: deadline,
                                       timeout: timeout)
-        guard case .scored(let logProbs, let attention) = output else { preconditionFailure("classify job produced ids") }
-        let scores = zip(candidates, logProbs).map { CandidateScore(candidate: $0, logProb: $1) }
-        var best = scores[0]
-        for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
+        guard case .scored(let memberLogProbs, let attention) = output else { preconditionFailure("classify job produced ids") }
+        var ensemble: EnsembleOutcome?
+        let scores: [CandidateScore]
+        var best: CandidateScore
+        if case .ensemble(_, let combine) = task.prompt {
+            let decision = EnsembleCombiner.combine(memberLogProbs, combine)
+            scores = zip(candidates, decision.scores).map { CandidateScore(candidate: $0, logProb: $1) }
+            best = scores[decision.best]
+            ensemble = EnsembleOutcome(combine: combine.rawValue, memberLabels: decision.votes.map { candidates[$0] })
+        } else {
+            scores = zip(candidates, memberLogProbs[0]).map { CandidateScore(candidate: $0, logProb: $1) }
+            best = scores[0]
+            for s in scores.dropFirst() where s.logProb > best.logProb { best = s }
+        }
         var entries: [AttentionEntry]?
         if request.returnAttention, let attention, case .spe(let module) = task.prompt {
             entries = Self.attentionEntries(attention, album: module.album)
         }
         return ClassifyResult(task: isBase(task) ? nil : task.name, taskVersion: String(task.version),
-                              label: best.candidate, scores: scores, attention: entries)
+                              label: best.candidate, scores: scores, attention: entries, ensemble: ensemble)
+    }
+
+    /// Throws `unsupportedForTaskKind` for a task that cannot generate: an ensemble combines its members' label
+    /// scores (rank classification); a generation would need its K rows decoded in lockstep.
+    static func checkGenerates(_ task: LoadedTask) throws {
+        if case .ensemble = task.prompt {
+            throw EngineError.unsupportedForTaskKind(task: task.name, kind: task.kind.rawValue,
+                                                     operation: "generation (ensembles serve /v1/classify)")
+        }
     }
 
     public func isServing(task name: String) async -> Bool { registry.snapshot().task(named: name) != nil }
@@ -311,7 +333,8 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 let now = configuration.clock()
                 let job = Job<Backend>(id: id, task: task, inputIDs: ids, work: work, timeout: timeout,
                                        deadline: deadline, sink: sink, continuation: continuation)
-                let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.promptLength + ids.count,
+                // An ensemble runs one encoder row per member.
+                let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.memberCount * (task.promptLength + ids.count),
                                              kind: job.kind, arrival: now, deadline: job.deadline)
                 condition.lock()
                 if cancelled.isSet {

@@ -9,6 +9,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidInput(String)
     /// A request option has a value the engine does not support (e.g. `num_beams` 0, attention on a static task).
     case unsupportedValue(field: String, reason: String)
+    /// The operation does not exist for the task's kind (e.g. generation on an ensemble task, which classifies).
+    case unsupportedForTaskKind(task: String, kind: String, operation: String)
     /// The formatted input is longer than the task's or the model's limit and the policy is to reject.
     case inputTooLong(tokens: Int, limit: Int)
     /// The waiting queue is full; retry after the given number of seconds.
@@ -33,6 +35,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
         case .unknownTask(let name): "unknown task '\(name)'"
         case .invalidInput(let reason): "invalid input: \(reason)"
         case .unsupportedValue(let field, let reason): "unsupported value for '\(field)': \(reason)"
+        case .unsupportedForTaskKind(let task, let kind, let operation):
+            "task '\(task)' is of kind '\(kind)', which does not support \(operation)"
         case .inputTooLong(let tokens, let limit): "input has \(tokens) tokens, more than the limit of \(limit)"
         case .queueFull(let capacity, _): "the request queue is full (\(capacity) waiting); retry later"
         case .deadlineExceeded(let ms): "the request did not finish within its \(ms) ms deadline"

@@ -181,14 +181,30 @@ public struct ClassifyResult: Hashable, Sendable {
     public var scores: [CandidateScore]
     /// SPE attention weights, when requested.
     public var attention: [AttentionEntry]?
+    /// Ensemble tasks: how the members were combined and each member's own label.
+    public var ensemble: EnsembleOutcome?
 
     public init(task: String?, taskVersion: String, label: String, scores: [CandidateScore],
-                attention: [AttentionEntry]? = nil) {
+                attention: [AttentionEntry]? = nil, ensemble: EnsembleOutcome? = nil) {
         self.task = task
         self.taskVersion = taskVersion
         self.label = label
         self.scores = scores
         self.attention = attention
+        self.ensemble = ensemble
+    }
+}
+
+/// How an ensemble task reached its label. Its `scores` are then each candidate's mean log-probability over the
+/// members.
+public struct EnsembleOutcome: Hashable, Sendable {
+    /// `vote` or `sum-logprobs`.
+    public var combine: String
+    /// Each member's most likely candidate, in member order.
+    public var memberLabels: [String]
+    public init(combine: String, memberLabels: [String]) {
+        self.combine = combine
+        self.memberLabels = memberLabels
     }
 }
 

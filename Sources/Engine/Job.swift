@@ -10,7 +10,8 @@ import T5
 enum JobOutput: Sendable {
     /// `logProbs`: one entry per id when recorded; `text`: the output cut before a stop sequence, when one appeared.
     case generated(ids: [Int32], reason: FinishReason, attention: [Float]?, logProbs: [StepLogProbs]?, text: String?)
-    case scored([Double], attention: [Float]?)
+    /// One score array per member prompt (one for every task but an ensemble), each in candidate order.
+    case scored([[Double]], attention: [Float]?)
 }
 
 /// What a job asks of the model.

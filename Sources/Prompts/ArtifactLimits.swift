@@ -17,18 +17,22 @@ public struct ArtifactLimits: Sendable, Equatable {
     public var maxSubspaceDimension: Int
     /// Most floats the tensors of one IPT subspace may hold (the n·d × H output layer dominates).
     public var maxSubspaceFloats: Int
+    /// Most member prompts of an ensemble task (each request runs one encoder row per member).
+    public var maxEnsembleMembers: Int
 
     public static let defaultMaxPromptLength = 1024
+    public static let defaultMaxEnsembleMembers = 16
 
     public init(maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength, maxInputTokens: Int = 512,
                 maxNewTokens: Int = 256, maxLabels: Int = 64, maxSubspaceDimension: Int = 8192,
-                maxSubspaceFloats: Int = 1 << 28) {
+                maxSubspaceFloats: Int = 1 << 28, maxEnsembleMembers: Int = ArtifactLimits.defaultMaxEnsembleMembers) {
         self.maxPromptLength = maxPromptLength
         self.maxInputTokens = maxInputTokens
         self.maxNewTokens = maxNewTokens
         self.maxLabels = maxLabels
         self.maxSubspaceDimension = maxSubspaceDimension
         self.maxSubspaceFloats = maxSubspaceFloats
+        self.maxEnsembleMembers = maxEnsembleMembers
     }
 
     /// Throws when the manifest at `path` declares more than these limits allow.
@@ -44,6 +48,9 @@ public struct ArtifactLimits: Sendable, Equatable {
         }
         if let labels = manifest.labels, labels.count > maxLabels {
             throw .badManifest(path: path, reason: "\(labels.count) labels exceed the server's limit of \(maxLabels)")
+        }
+        if let members = manifest.ensemble?.members.count, members > maxEnsembleMembers {
+            throw .badManifest(path: path, reason: "ensemble.members lists \(members) prompts, more than the server's limit of \(maxEnsembleMembers)")
         }
     }
 

@@ -82,6 +82,7 @@ public enum ArtifactLoader {
         case .spe: return [TaskManifest.fileName, speFile]
         case .iptSubspace: return [TaskManifest.fileName, subspaceFile]
         case .ipt: return [TaskManifest.fileName, iptFile]
+        case .ensemble: return Set([TaskManifest.fileName] + (manifest.ensemble?.members.map(\.file) ?? []))
         case .staticPrompt:
             switch manifest.promptFormat ?? detectedFormat(among: fileNames) {
             case .album: return [TaskManifest.fileName, staticPromptFile]
@@ -189,6 +190,14 @@ public enum ArtifactLoader {
             try checkLength(prompt.shape[0], path: directory.path)
             return .task(LoadedTask(name: name, version: version, kind: .staticPrompt, source: source, manifest: manifest,
                                     template: template, prompt: .fixed(prompt), warnings: warnings))
+
+        case .ensemble:
+            guard let settings = manifest.ensemble else { throw .badManifest(path: manifestPath, reason: "kind 'ensemble' needs an 'ensemble' section") }
+            let members = try ensembleMembers(settings, in: directory, manifestPath: manifestPath, model: model, limits: limits)
+            try checkLength(members[0].shape[0], path: directory.path)
+            return .task(LoadedTask(name: name, version: version, kind: .ensemble, source: "ensemble", manifest: manifest,
+                                    template: template, prompt: .ensemble(members: members, combine: settings.combine),
+                                    warnings: warnings))
 
         case .spe:
             guard let settings = manifest.spe else { throw .badManifest(path: manifestPath, reason: "kind 'spe' needs an 'spe' section") }

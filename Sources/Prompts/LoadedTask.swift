@@ -10,6 +10,9 @@ public enum TaskPrompt: Sendable {
     case fixed(Tensor)
     /// An instance-dependent prompt (SPE).
     case spe(SPEModule)
+    /// K ≥ 2 fixed (l, d) prompts of the same shape; every request runs once per member and the label scores are
+    /// combined as `combine` says.
+    case ensemble(members: [Tensor], combine: EnsembleCombine)
 }
 
 /// A loaded task. Immutable and Sendable; a registry snapshot holds these, so a batch that captured one keeps using
@@ -41,13 +44,25 @@ public final class LoadedTask: Sendable {
         switch prompt {
         case .fixed(let p): p.shape[0]
         case .spe(let module): module.promptLength
+        case .ensemble(let members, _): members[0].shape[0]
         }
+    }
+    /// Whether the task's prompt comes with attention weights over an album (SPE).
+    public var hasAttention: Bool {
+        if case .spe = prompt { return true }
+        return false
+    }
+    /// Encoder rows one request runs: K for an ensemble, else 1.
+    public var memberCount: Int {
+        if case .ensemble(let members, _) = prompt { return members.count }
+        return 1
     }
     /// Bytes of tensors owned by this task (the album is shared and not counted).
     public var ownedBytes: Int {
         switch prompt {
         case .fixed(let p): p.count * 4
         case .spe(let m): (m.taskPrompt.count + m.down.count + m.up.count + m.gamma.count + m.beta.count + m.foldedKeys.count) * 4
+        case .ensemble(let members, _): members.reduce(0) { $0 + $1.count * 4 }
         }
     }
 

@@ -1,7 +1,7 @@
 // Batched prompt computation for the encoder: for rows of possibly different tasks, each row's prompt P_i (l_i, d),
 // which `T5Model.encode(rows:)` places before the row's tokens as PEFT/ATTEMPT do (spec §2: prompt first, mask all
 // ones). SPE rows are grouped by task (by loaded version) so that each task's attention and album GEMM run once per
-// group, not once per request.
+// group, not once per request. Ensemble rows get all K member prompts (shared, not copied).
 import Kernels
 
 /// One row to prompt: a task (pinned from a snapshot) and the row's input embeddings X (n, d), `</s>` included.
@@ -16,10 +16,19 @@ public struct PromptRow: Sendable {
 
 /// The prompt computed for one row.
 public struct RowPrompt: Sendable {
-    /// (l, d) prompt rows to prepend.
+    /// (l, d) prompt rows to prepend (an ensemble's first member).
     public let prompt: Tensor
     /// SPE only: attention weights over the album entries (then P_task last in ATTEMPT mode).
     public let albumWeights: [Float]?
+    /// Every prompt the row runs under, each (l, d): the K members of an ensemble (one encoder row each), else
+    /// `[prompt]`.
+    public let members: [Tensor]
+
+    init(prompt: Tensor, albumWeights: [Float]?, members: [Tensor]? = nil) {
+        self.prompt = prompt
+        self.albumWeights = albumWeights
+        self.members = members ?? [prompt]
+    }
 }
 
 public enum PromptBuilder {
@@ -32,6 +41,8 @@ public enum PromptBuilder {
             switch row.task.prompt {
             case .fixed(let prompt):
                 results[index] = RowPrompt(prompt: prompt, albumWeights: nil)
+            case .ensemble(let members, _):
+                results[index] = RowPrompt(prompt: members[0], albumWeights: nil, members: members)
             case .spe(let module):
                 let key = ObjectIdentifier(module)
                 if groups[key] == nil { groups[key] = (module, []); order.append(key) }

@@ -17,6 +17,9 @@ public enum TaskKind: String, Codable, Sendable {
     /// A shared IPT subspace (the auto-encoder Proj, Proj_b); not servable on its own.
     case iptSubspace = "ipt-subspace"
 
+    /// K static prompts of one task, scored together and combined (rank classification only).
+    case ensemble
+
     /// Shared artifacts other tasks name (loaded before tasks, never served).
     public var isShared: Bool { self == .album || self == .iptSubspace }
 }
@@ -179,6 +182,7 @@ public struct TaskManifest: Codable, Sendable, Equatable {
     public var album: AlbumSettings?
     public var ipt: IPTSettings?
     public var subspace: IPTSubspaceSettings?
+    public var ensemble: EnsembleSettings?
     /// How `album train` produced the artifact (informational).
     public var training: TrainingMetadata?
 
@@ -200,13 +204,24 @@ public struct TaskManifest: Codable, Sendable, Equatable {
         guard let dictionary = object as? [String: Any] else { throw .badManifest(path: path, reason: "not a JSON object") }
         let known: Set<String> = ["format", "name", "kind", "version", "description", "baseModel", "promptLength",
                                   "template", "labels", "decoding", "maxInputTokens", "promptFormat", "promptFile",
-                                  "peftTaskId", "spe", "album", "ipt", "subspace", "training"]
+                                  "peftTaskId", "spe", "album", "ipt", "subspace", "ensemble", "training"]
         if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
             throw .badManifest(path: path, reason: "unknown key '\(unknown)'")
         }
         if let training = dictionary["training"] as? [String: Any],
            let unknown = training.keys.filter({ !TrainingMetadata.keys.contains($0) }).sorted().first {
             throw .badManifest(path: path, reason: "unknown key 'training.\(unknown)'")
+        }
+        if let ensemble = dictionary["ensemble"] as? [String: Any] {
+            if let unknown = ensemble.keys.filter({ !EnsembleSettings.keys.contains($0) }).sorted().first {
+                throw .badManifest(path: path, reason: "unknown key 'ensemble.\(unknown)'")
+            }
+            for (index, member) in ((ensemble["members"] as? [Any]) ?? []).enumerated() {
+                if let member = member as? [String: Any],
+                   let unknown = member.keys.filter({ !EnsembleSettings.memberKeys.contains($0) }).sorted().first {
+                    throw .badManifest(path: path, reason: "unknown key 'ensemble.members[\(index)].\(unknown)'")
+                }
+            }
         }
         // Integer keys given 8.5, 1e30 or 2^64 are named here: the decoder would only say "not valid JSON".
         for keyPath in integerKeyPaths {
@@ -268,10 +283,22 @@ public struct TaskManifest: Codable, Sendable, Equatable {
             if subspace.intrinsicDim <= 0 { throw .badManifest(path: path, reason: "subspace.intrinsicDim must be positive") }
             if subspace.hidden <= 0 { throw .badManifest(path: path, reason: "subspace.hidden must be positive") }
             if manifest.promptLength == nil { throw .badManifest(path: path, reason: "kind 'ipt-subspace' needs promptLength") }
+        case .ensemble:
+            guard let ensemble = manifest.ensemble else { throw .badManifest(path: path, reason: "kind 'ensemble' needs an 'ensemble' section") }
+            try ensemble.validate(path: path)
+            // Members are combined over label scores: an ensemble classifies, it does not generate.
+            if manifest.labels == nil { throw .badManifest(path: path, reason: "kind 'ensemble' needs labels (ensembles serve rank classification)") }
+            if manifest.decoding?.mode == .greedy {
+                throw .badManifest(path: path, reason: "kind 'ensemble' serves rank classification; decoding.mode must be 'rank'")
+            }
+            if manifest.promptFormat != nil || manifest.promptFile != nil || manifest.peftTaskId != nil {
+                throw .badManifest(path: path, reason: "kind 'ensemble' names its prompts in ensemble.members, not promptFormat/promptFile/peftTaskId")
+            }
         case .staticPrompt:
             break
         }
         if manifest.kind != .spe && manifest.spe != nil { throw .badManifest(path: path, reason: "'spe' section on a \(manifest.kind.rawValue) artifact") }
+        if manifest.kind != .ensemble && manifest.ensemble != nil { throw .badManifest(path: path, reason: "'ensemble' section on a \(manifest.kind.rawValue) artifact") }
         if manifest.kind != .album && manifest.album != nil { throw .badManifest(path: path, reason: "'album' section on a \(manifest.kind.rawValue) artifact") }
         if manifest.kind != .ipt && manifest.ipt != nil { throw .badManifest(path: path, reason: "'ipt' section on a \(manifest.kind.rawValue) artifact") }
         if manifest.kind != .iptSubspace && manifest.subspace != nil {

@@ -9,6 +9,7 @@ extension EngineError {
         case .unknownTask: APIError(.notFound, code: "unknown_task", message: description)
         case .invalidInput: APIError(.unprocessableContent, code: "invalid_input", message: description)
         case .unsupportedValue: APIError(.unprocessableContent, code: "unsupported_value", message: description)
+        case .unsupportedForTaskKind: APIError(.unprocessableContent, code: "unsupported_for_task_kind", message: description)
         case .inputTooLong: APIError(.unprocessableContent, code: "input_too_long", message: description)
         case .queueFull(_, let seconds):
             APIError(.serviceUnavailable, code: "queue_full", message: description,

@@ -113,7 +113,10 @@ enum OpenAPIDocument {
           "ClassifyResponse": {"type": "object", "required": ["task_version", "label", "scores"], "properties": {
             "task": {"type": "string"}, "task_version": {"type": "string"}, "label": {"type": "string"},
             "scores": {"type": "object", "additionalProperties": {"type": "number"}},
-            "attention": {"type": "array", "items": {"$ref": "#/components/schemas/AttentionWeight"}}}},
+            "attention": {"type": "array", "items": {"$ref": "#/components/schemas/AttentionWeight"}},
+            "ensemble": {"type": "object", "description": "Ensemble tasks only; scores are then each label's mean log-probability over the members",
+              "required": ["combine", "member_labels"], "properties": {"combine": {"type": "string", "enum": ["vote", "sum-logprobs"]},
+              "member_labels": {"type": "array", "items": {"type": "string"}}}}}},
           "CompletionRequest": {"type": "object", "required": ["model", "prompt"], "additionalProperties": false, "properties": {
             "model": {"type": "string"}, "prompt": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "max_tokens": {"type": "integer", "minimum": 1}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
@@ -144,7 +147,8 @@ enum OpenAPIDocument {
           "TaskInfo": {"type": "object", "required": ["name", "version", "method", "prompt_tokens", "fields", "max_input_tokens", "max_new_tokens"], "properties": {
             "name": {"type": "string"}, "version": {"type": "string"}, "method": {"type": "string"}, "prompt_tokens": {"type": "integer"},
             "fields": {"type": "array", "items": {"type": "string"}}, "labels": {"type": "array", "items": {"type": "string"}},
-            "max_input_tokens": {"type": "integer"}, "max_new_tokens": {"type": "integer"}}},
+            "max_input_tokens": {"type": "integer"}, "max_new_tokens": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["static", "spe", "ensemble", "album"]}, "ensemble_members": {"type": "integer", "minimum": 2}}},
           "TaskList": {"type": "object", "required": ["tasks", "albums"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/TaskInfo"}},
             "albums": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"type": "string", "enum": ["album", "ipt-subspace"]},
               "version": {"type": "string"}, "hash": {"type": "string"}, "prompt_tokens": {"type": "integer"}, "used_by": {"type": "array", "items": {"type": "string"}},

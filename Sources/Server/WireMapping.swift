@@ -50,6 +50,7 @@ enum WireMapping {
     static func response(_ c: ClassifyResult) -> ClassifyResponse {
         ClassifyResponse(task: c.task, taskVersion: c.taskVersion, label: c.label,
                          scores: Dictionary(c.scores.map { ($0.candidate, $0.logProb) }, uniquingKeysWith: { a, _ in a }),
-                         attention: c.attention.map(attention))
+                         attention: c.attention.map(attention),
+                         ensemble: c.ensemble.map { EnsembleVotes(combine: $0.combine, memberLabels: $0.memberLabels) })
     }
 }

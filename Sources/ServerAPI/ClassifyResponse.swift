@@ -11,18 +11,22 @@ public struct ClassifyResponse: Codable, Hashable, Sendable {
     public var scores: [String: Double]
     /// SPE attention weights, when requested.
     public var attention: [AttentionWeight]?
+    /// Ensemble tasks only: how the members were combined and what each chose. `scores` then holds each
+    /// candidate's mean log-probability over the members.
+    public var ensemble: EnsembleVotes?
 
     public init(task: String?, taskVersion: String, label: String, scores: [String: Double],
-                attention: [AttentionWeight]? = nil) {
+                attention: [AttentionWeight]? = nil, ensemble: EnsembleVotes? = nil) {
         self.task = task
         self.taskVersion = taskVersion
         self.label = label
         self.scores = scores
         self.attention = attention
+        self.ensemble = ensemble
     }
 
     enum CodingKeys: String, CodingKey {
-        case task, label, scores, attention
+        case task, label, scores, attention, ensemble
         case taskVersion = "task_version"
     }
 }

@@ -17,9 +17,14 @@ public struct TaskInfo: Codable, Hashable, Sendable {
     public var maxInputTokens: Int
     /// Default `max_new_tokens`.
     public var maxNewTokens: Int
+    /// Artifact kind: `static`, `spe`, `ensemble` or `album` (absent from servers that predate it).
+    public var kind: String?
+    /// Ensemble tasks: how many member prompts each request runs (K).
+    public var ensembleMembers: Int?
 
     public init(name: String, version: String, method: String, promptTokens: Int, fields: [String],
-                labels: [String]?, maxInputTokens: Int, maxNewTokens: Int) {
+                labels: [String]?, maxInputTokens: Int, maxNewTokens: Int, kind: String? = nil,
+                ensembleMembers: Int? = nil) {
         self.name = name
         self.version = version
         self.method = method
@@ -28,10 +33,13 @@ public struct TaskInfo: Codable, Hashable, Sendable {
         self.labels = labels
         self.maxInputTokens = maxInputTokens
         self.maxNewTokens = maxNewTokens
+        self.kind = kind
+        self.ensembleMembers = ensembleMembers
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, version, method, fields, labels
+        case name, version, method, fields, labels, kind
+        case ensembleMembers = "ensemble_members"
         case promptTokens = "prompt_tokens"
         case maxInputTokens = "max_input_tokens"
         case maxNewTokens = "max_new_tokens"

@@ -71,6 +71,16 @@ public enum HostileArtifacts {
                 object["spe"] = settings
             }, "spe.safetensors": speTensors]
         }
+        /// An ensemble task of static-a's template and labels over `members` (file names), with `change` applied.
+        func ensemble(_ members: [String], combine: String = "vote",
+                      _ change: (inout [String: Any]) -> Void = { _ in }) throws -> [UInt8] {
+            try manifest(tasks, "static-a") { object in
+                object["kind"] = "ensemble"
+                object["ensemble"] = ["combine": combine, "members": members.map { ["file": $0] }]
+                change(&object)
+            }
+        }
+        let ensemblePathError = "must be the name of a .safetensors or .npy file in the task's own folder"
         let peftConfig = Array(#"{"peft_type": "PROMPT_TUNING", "task_type": "SEQ_2_SEQ_LM", "num_virtual_tokens": 4611686018427387904, "num_transformer_submodules": 2, "token_dim": 16}"#.utf8)
         let longPrompt = SafeTensorsFileBytes.f32(name: "prompt", shape: [maxPromptLength + 1, 16])
         return [
@@ -151,6 +161,71 @@ public enum HostileArtifacts {
                 files: ["task.json": try manifest(tasks, "static-a") { $0["labels"] = (0..<10_000).map { "label\($0)" } },
                         "prompt.safetensors": staticPrompt],
                 expected: "10000 labels exceed the server's limit of 64"),
+            HostileArtifact(
+                name: "ensemble-one-member", attack: "ensemble of 1 prompt",
+                files: ["task.json": try ensemble(["a.safetensors"]), "a.safetensors": staticPrompt],
+                expected: "an ensemble needs at least 2"),
+            HostileArtifact(
+                name: "ensemble-many-members", attack: "ensemble of 1000 prompts (K encoder rows per request)",
+                files: ["task.json": try ensemble((0..<1000).map { "m\($0).safetensors" })],
+                expected: "1000 prompts, more than the server's limit of 16"),
+            HostileArtifact(
+                name: "ensemble-path", attack: "ensemble member ../../../../etc/shadow.npy",
+                files: ["task.json": try ensemble(["a.safetensors", "../../../../etc/shadow.npy"]), "a.safetensors": staticPrompt],
+                expected: ensemblePathError),
+            HostileArtifact(
+                name: "ensemble-outside-valid", attack: "ensemble member naming a valid .npy outside the task folder",
+                files: ["task.json": try ensemble(["a.safetensors", outsideNpy]), "a.safetensors": staticPrompt],
+                expected: ensemblePathError),
+            HostileArtifact(
+                name: "ensemble-duplicate", attack: "ensemble listing one file twice",
+                files: ["task.json": try ensemble(["a.safetensors", "a.safetensors"]), "a.safetensors": staticPrompt],
+                expected: "is listed twice"),
+            HostileArtifact(
+                name: "ensemble-length-mismatch", attack: "ensemble members of 3 and 4 prompt rows",
+                files: ["task.json": try ensemble(["a.safetensors", "b.npy"]) { $0["promptLength"] = nil },
+                        "a.safetensors": staticPrompt, "b.npy": npy(rows: 4, columns: 16)],
+                expected: "has shape [4, 16], expected [3, 16]"),
+            HostileArtifact(
+                name: "ensemble-width", attack: "ensemble member of width 8 on a d_model 16 model",
+                files: ["task.json": try ensemble(["a.safetensors", "b.npy"]), "a.safetensors": staticPrompt,
+                        "b.npy": npy(rows: 3, columns: 8)],
+                expected: "d_model=8 does not match the loaded model's d_model=16"),
+            HostileArtifact(
+                name: "ensemble-nan", attack: "ensemble member holding NaN",
+                files: ["task.json": try ensemble(["a.safetensors", "b.npy"]), "a.safetensors": staticPrompt,
+                        "b.npy": npy(rows: 3, columns: 16, value: .nan)],
+                expected: "non-finite value"),
+            HostileArtifact(
+                name: "ensemble-overflow", attack: "ensemble member safetensors shape [2^32, 2^32, 16]",
+                files: ["task.json": try ensemble(["a.safetensors", "b.safetensors"]), "a.safetensors": staticPrompt,
+                        "b.safetensors": safetensors(
+                            header: #"{"prompt": {"dtype": "F32", "shape": [4294967296, 4294967296, 16], "data_offsets": [0, 16]}}"#,
+                            data: Array(repeating: 0, count: 16))],
+                expected: "too large to address"),
+            HostileArtifact(
+                name: "ensemble-long-prompt", attack: "ensemble member of \(maxPromptLength + 1) rows",
+                files: ["task.json": try ensemble(["a.safetensors", "b.safetensors"]) { $0["promptLength"] = nil },
+                        "a.safetensors": staticPrompt, "b.safetensors": longPrompt],
+                expected: "prompt rows exceed the server's limit of \(maxPromptLength)"),
+            HostileArtifact(
+                name: "ensemble-unknown-key", attack: "ensemble section with an unknown key",
+                files: ["task.json": try ensemble(["a.safetensors", "b.safetensors"]) { object in
+                    var section = object["ensemble"] as? [String: Any] ?? [:]
+                    section["weights"] = [0.5, 0.5]
+                    object["ensemble"] = section
+                }, "a.safetensors": staticPrompt, "b.safetensors": staticPrompt],
+                expected: "unknown key 'ensemble.weights'"),
+            HostileArtifact(
+                name: "ensemble-combine", attack: "ensemble combine 'average'",
+                files: ["task.json": try ensemble(["a.safetensors", "b.safetensors"], combine: "average"),
+                        "a.safetensors": staticPrompt, "b.safetensors": staticPrompt],
+                expected: "ensemble.combine"),
+            HostileArtifact(
+                name: "ensemble-no-labels", attack: "ensemble without labels",
+                files: ["task.json": try ensemble(["a.safetensors", "b.safetensors"]) { $0["labels"] = nil; $0["decoding"] = nil },
+                        "a.safetensors": staticPrompt, "b.safetensors": staticPrompt],
+                expected: "kind 'ensemble' needs labels"),
         ]
     }
 }

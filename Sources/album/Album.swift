@@ -11,7 +11,7 @@ struct Album: AsyncParsableCommand {
         var list: [any ParsableCommand.Type] = [
             GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self, TasksCommand.self,
             InspectCommand.self, BenchCommand.self, TrainCommand.self, AlbumCommand.self, SimilarityCommand.self,
-            EvalCommand.self, DeployCommand.self,
+            EvalCommand.self, DeployCommand.self, EnsembleCommand.self,
         ]
         #if ALBUM_SERVER
         list.append(ServeCommand.self)

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Prompts
 import T5
 
 struct BenchCommand: AsyncParsableCommand {
@@ -39,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Benchmark prompt tuning (forward + backward + AdamW) instead of inference.")
     var train = false
 
-    @Option(name: .customLong("prompt-length"), help: "--train: soft-prompt positions (part of --length).")
+    @Option(name: .customLong("prompt-length"), help: "--train, --ensemble: soft-prompt positions (part of --length).")
     var promptLength = 100
 
     @Option(name: .customLong("target-length"), help: "--train: target tokens per example.")
@@ -54,6 +55,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object (every section's notes and table rows) instead of markdown.")
     var json = false
 
+    @Option(name: .long, help: "Also measure rank classification of a K-member ensemble task next to one static prompt (K ≥ 2; uses --prompt-length).")
+    var ensemble: Int?
+
     @Option(name: .long, help: "--train: dropout of the frozen model (Album's training default).")
     var dropout = 0.1
 
@@ -67,6 +71,12 @@ struct BenchCommand: AsyncParsableCommand {
             guard Self.parseBatchSizes(trainBatchSizes) != nil else {
                 throw ValidationError("--train-batch-sizes: comma-separated integers ≥ 1")
             }
+        }
+        if let ensemble {
+            guard (2...ArtifactLimits.defaultMaxEnsembleMembers).contains(ensemble) else {
+                throw ValidationError("--ensemble must be between 2 and \(ArtifactLimits.defaultMaxEnsembleMembers)")
+            }
+            guard promptLength >= 1, length - promptLength >= 1 else { throw ValidationError("--prompt-length must be in [1, --length)") }
         }
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
         guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
@@ -95,7 +105,7 @@ struct BenchCommand: AsyncParsableCommand {
             ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,
                                                    batchSizes: Self.parseBatchSizes(trainBatchSizes) ?? [8],
                                                    steps: trainSteps, dropout: dropout)]
-            : BenchSections.all
+            : BenchSections.all + (ensemble.map { [EnsembleBenchSection(members: $0, promptLength: promptLength)] } ?? [])
         if json {
             let report = try sections.map { (title: $0.title, lines: try $0.run(context)) }
             let data = try JSONSerialization.data(withJSONObject: BenchJSON.document(report),

@@ -1,6 +1,7 @@
 // `album eval --model DIR --tasks DIR --task NAME --data test.jsonl [--json]`: a served task's metrics on a labelled
 // file (accuracy, F1, MCC, Pearson/Spearman, exact match; Training.Metrics), by rank classification when the task
-// has labels, else greedy generation; prompts are built exactly as serving builds them.
+// has labels, else greedy generation; prompts are built exactly as serving builds them (an ensemble task: every
+// member scored, combined as the server combines them).
 import ArgumentParser
 import Foundation
 import Prompts
@@ -35,7 +36,13 @@ struct EvalCommand: AsyncParsableCommand {
                                      maxSourceLength: loaded.maxInputTokens ?? 512)
         var evaluator = Evaluator(model: t5, tokenizer: tokenizer, labels: loaded.labels)
         evaluator.maxNewTokens = maxNewTokens
-        let result = try evaluator.evaluate(ServedPrompt(task: loaded, model: t5), on: try encoder.encode(dataset))
+        let examples = try encoder.encode(dataset)
+        let result: Evaluator.Result
+        if case .ensemble(let members, let combine) = loaded.prompt {
+            result = try evaluator.evaluate(ensemble: members, combine: combine, on: examples)
+        } else {
+            result = try evaluator.evaluate(ServedPrompt(task: loaded, model: t5), on: examples)
+        }
         var metrics = result.metrics
         metrics["examples"] = Double(dataset.count)
         let attention = try Self.meanAttention(of: loaded, model: t5, inputs: try encoder.encode(dataset).map(\.input))

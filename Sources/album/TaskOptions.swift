@@ -75,6 +75,9 @@ struct TaskOptions: ParsableArguments {
     /// Encoder input [P ; E[x]] (l + n, d) of `ids` under `task`, and the SPE attention weights if any.
     /// Encodes one request through `task`'s prompt: `[P ; E[ids]]`, and the SPE attention weights when it has any.
     static func encode(model: T5Model, task: LoadedTask, ids: [Int32]) throws -> (EncoderOutput, attention: [AttentionWeight]?) {
+        if case .ensemble = task.prompt {
+            throw CLIError("'\(task.name)' is an ensemble task: classify with it through `album serve`, or evaluate it with `album eval`")
+        }
         let prompt = PromptBuilder.prompts(for: [PromptRow(task: task, input: try model.embed(ids))])[0]
         var attention: [AttentionWeight]?
         if let weights = prompt.albumWeights, case .spe(let module) = task.prompt {

@@ -115,7 +115,9 @@ struct TasksCommand: AsyncParsableCommand {
             let registry = try options.registry()
             guard let task = registry.snapshot().task(named: name) else { throw CLIError("no task named '\(name)'") }
             guard case .fixed(let prompt) = task.prompt else {
-                throw CLIError("'\(name)' is an SPE task: its prompt depends on the input and has no PEFT equivalent")
+                throw CLIError(task.kind == .ensemble
+                    ? "'\(name)' is an ensemble task: its K prompts have no single PEFT equivalent (its folder is already portable: copy it or `album tasks import` it)"
+                    : "'\(name)' is an SPE task: its prompt depends on the input and has no PEFT equivalent")
             }
             try PEFTExport.write(prompt: prompt, baseModelNameOrPath: nil, to: URL(fileURLWithPath: out))
             // PEFT reads only the adapter files; the manifest keeps what Album serves the task with, so importing or

@@ -58,7 +58,7 @@ public enum PromptInitializer {
             } else {
                 switch try ArtifactLoader.load(directory: url, name: url.lastPathComponent, version: 0, model: model, albums: [:]) {
                 case .task(let task):
-                    guard case .fixed(let prompt) = task.prompt else { throw TrainingError.setup("\(path): an SPE task has no single prompt") }
+                    guard case .fixed(let prompt) = task.prompt else { throw TrainingError.setup("\(path): an \(task.kind.rawValue) task has no single prompt") }
                     full = prompt
                 case .album(let album):
                     let index = entry ?? album.count - 1
