@@ -17,7 +17,7 @@ import Testing
                       "## Tokenizer throughput"] {
             #expect(titles.contains { $0.hasPrefix(title) }, "missing \(title)")
         }
-        #expect(lines.contains { $0.hasPrefix("- Model: models/default: d_model 64, inner 64, d_ff 128, layers 2/2, vocab 447, ")
+        #expect(lines.contains { $0.hasPrefix("- Model: models/default: d_model 128, inner 128, d_ff 512, layers 4/4, vocab 843, ")
             && $0.hasSuffix(" parameters") })
         #expect(lines.contains("- Workload: 8 encoder tokens per request, 2 decode steps, best of 1"))
 
@@ -31,7 +31,7 @@ import Testing
         }
         // Whole requests: the requested sizes plus 1 and 8, each with `length` tokens in.
         for batch in [1, 2, 8] { #expect(lines.contains { $0.hasPrefix("| \(batch) | 8 |") }, "request row for batch \(batch)") }
-        #expect(lines.contains { $0.hasPrefix("| LM head, B=1 | 1 × 64 × 447 |") })
+        #expect(lines.contains { $0.hasPrefix("| LM head, B=1 | 1 × 128 × 843 |") })
         #expect(lines.contains { $0.hasPrefix("tokenizer: ") && $0.hasSuffix("models/default") })
         let tokenizer = try #require(lines.first { $0.hasPrefix("| album (Swift) |") })
         #expect(tokenizer.contains("| 1 thread, encode() per line |"))
@@ -64,7 +64,7 @@ import Testing
         let sections = try #require(object?["sections"] as? [[String: Any]])
         #expect(sections.map { $0["title"] as? String ?? "" }.first == "Machine" && sections.count == 2)
         let notes = try #require(sections[0]["notes"] as? [String])
-        #expect(notes.contains { $0.hasPrefix("Model: models/default: d_model 64") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("Model: models/default: d_model 128") }, "\(notes)")
         let tables = try #require(sections[1]["tables"] as? [[String: Any]])
         #expect(tables.count == 1)
         let columns = try #require(tables[0]["columns"] as? [String])

@@ -102,7 +102,7 @@ import Testing
         let inputs = [
             "nli": ["--fields", #"{"premise": "the house is wonderful", "hypothesis": "the house is nice"}"#],
             "sentiment": ["--fields", #"{"sentence": "the house is wonderful"}"#],
-            "summarize": ["--text", "the house is wonderful"],
+            "tense": ["--text", "the house is wonderful"],
         ]
         for (task, input) in inputs {
             #expect(listing.stdout.contains(task))
@@ -117,7 +117,7 @@ import Testing
             if task == "nli" {
                 let sources = attention?.compactMap { $0["source"] as? String } ?? []
                 let total = attention?.compactMap { ($0["weight"] as? NSNumber)?.doubleValue }.reduce(0, +) ?? 0
-                #expect(sources.count == 6 && sources.first == "sentiment@0.6" && abs(total - 1) < 1e-5, "\(json)")
+                #expect(sources.count == 9 && sources.first == "polarity@0.6" && abs(total - 1) < 1e-5, "\(json)")
             } else {
                 #expect(attention == nil)
             }

@@ -47,7 +47,7 @@ import Testing
             let built = try await CLIRunner.run(["ensemble", "build", "--out", out.path, "--name", "mood-ensemble",
                                                  "--combine", combine, workspace.sentiment, copy])
             #expect(built.status == 0, "stderr: \(built.stderr)")
-            #expect(built.stdout == "wrote \(out.path) (2 members, \(combine), prompt 8×64)\n")
+            #expect(built.stdout == "wrote \(out.path) (2 members, \(combine), prompt 8×128)\n")
             let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
             #expect(files == ["member-00.safetensors", "member-01.safetensors", "task.json"])
             let manifest = try #require(try JSONSerialization.jsonObject(
@@ -99,7 +99,7 @@ import Testing
         case "template": members.append(try workspace.variant("other") { $0["template"] = "review: {sentence}" })
         case "shape":
             let folder = try workspace.variant("other") { $0["promptLength"] = nil }
-            try Data(SafeTensorsFileBytes.f32(name: "prompt", shape: [4, 64]))
+            try Data(SafeTensorsFileBytes.f32(name: "prompt", shape: [4, 128]))
                 .write(to: URL(fileURLWithPath: folder).appendingPathComponent("prompt.safetensors"))
             members.append(folder)
         default: break

@@ -40,7 +40,7 @@ struct ServeCommandTests {
         #expect(classified.headers["x-request-id"]?.isEmpty == false)
 
         let batch = try await HTTPProbe.request(port: port, "POST", "/v1/batch", body: #"""
-            {"requests": [{"task": "summarize", "input": "a"}, {"task": "summarize", "input": "b"}]}
+            {"requests": [{"task": "tense", "input": "a"}, {"task": "tense", "input": "b"}]}
             """#)
         #expect(batch.status == 413)
         let error = try #require(try batch.json()["error"] as? [String: Any])

@@ -69,14 +69,14 @@ struct TaskReloadServeTests {
         }
 
         // A removed folder stops being served; a broken one is skipped and logged.
-        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("summarize"))
+        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("tense"))
         // Built beside the tasks directory and moved in whole, so that no rescan sees it half-written (an empty
         // folder and then one with a task.json would be two different skipped entries).
         let staging = workspace.tasks.deletingLastPathComponent().appendingPathComponent("broken-staging")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         try Data("{\"kind\": \"static\"}".utf8).write(to: staging.appendingPathComponent("task.json"))
         try FileManager.default.moveItem(at: staging, to: workspace.tasks.appendingPathComponent("broken"))
-        try await Self.waitFor(port, "/v1/tasks/summarize", status: 404, server)
+        try await Self.waitFor(port, "/v1/tasks/tense", status: 404, server)
         #expect(try await Self.status(port, "/v1/tasks/broken") == 404)
         try await Self.eventually("the skipped entry in the log", server) {
             server.output.contains("task skipped") && server.output.contains("broken")
@@ -104,12 +104,12 @@ struct TaskReloadServeTests {
         server.signal(SIGHUP)
         try await Self.waitFor(port, "/v1/tasks/mood", status: 200, server)
 
-        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("summarize"))
+        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("tense"))
         let reloaded = try await HTTPProbe.request(port: port, "POST", "/v1/tasks/reload")
         #expect(reloaded.status == 200, "\(reloaded.body)")
         let report = try reloaded.json()
-        #expect(report["removed"] as? [String] == ["summarize"] && report["added"] as? [String] == [])
-        #expect(try await Self.status(port, "/v1/tasks/summarize") == 404)
+        #expect(report["removed"] as? [String] == ["tense"] && report["added"] as? [String] == [])
+        #expect(try await Self.status(port, "/v1/tasks/tense") == 404)
         let again = try await HTTPProbe.request(port: port, "POST", "/v1/tasks/reload").json()
         #expect(again["removed"] as? [String] == [] && (again["generation"] as? NSNumber) == (report["generation"] as? NSNumber))
 

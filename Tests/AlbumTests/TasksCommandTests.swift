@@ -35,7 +35,7 @@ import Testing
         let imported = try await workspace.tasksCommand(["import", workspace.mood.path])
         #expect(imported.status == 0, "stderr: \(imported.stderr)")
         #expect(imported.stdout == "imported task mood (album) as version 1\n")
-        #expect(try workspace.entries() == ["README.md", "mood@1", "nli", "sentiment", "source-album", "summarize"])
+        #expect(try workspace.entries() == ["README.md", "mood@1", "nli", "sentiment", "source-album", "tense"])
         for file in ["task.json", "prompt.safetensors"] {
             let stored = try Data(contentsOf: workspace.tasks.appendingPathComponent("mood@1/\(file)"))
             #expect(stored == (try Data(contentsOf: workspace.mood.appendingPathComponent(file))), "mood@1/\(file) is a copy")
@@ -60,7 +60,7 @@ import Testing
 
         let removed = try await workspace.tasksCommand(["remove", "mood"])
         #expect(removed.status == 0 && removed.stdout == "removed mood\n", "stderr: \(removed.stderr)")
-        #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "summarize"])
+        #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "tense"])
         #expect(!(try await workspace.tasksCommand(["list"])).stdout.contains("mood"))
 
         let inUse = try await workspace.tasksCommand(["remove", "source-album"])
@@ -70,7 +70,7 @@ import Testing
         #expect(unknown.status != 0 && unknown.stderr.contains("no task named 'nope'"), "stderr: \(unknown.stderr)")
         let unknownShow = try await workspace.tasksCommand(["show", "nope"])
         #expect(unknownShow.status != 0 && unknownShow.stderr.contains("no task or album named 'nope'"))
-        #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "summarize"])
+        #expect(try workspace.entries() == ["README.md", "nli", "sentiment", "source-album", "tense"])
     }
 
     @Test func exportedAdapterScoresLikeTheOriginal() async throws {
@@ -79,7 +79,7 @@ import Testing
         let out = workspace.root.appendingPathComponent("exported")
         let exported = try await workspace.tasksCommand(["export", "sentiment", "--out", out.path])
         #expect(exported.status == 0, "stderr: \(exported.stderr)")
-        #expect(exported.stdout == "wrote PEFT adapter (8 virtual tokens, d=64) to \(out.path)\n")
+        #expect(exported.stdout == "wrote PEFT adapter (8 virtual tokens, d=128) to \(out.path)\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
                 == ["adapter_config.json", "adapter_model.safetensors", "task.json"])
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("adapter_config.json"))) as? [String: Any])

@@ -50,7 +50,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: scratch) }
         let config = scratch.appendingPathComponent("config.json")
         try """
-            {"model_type": "t5", "vocab_size": 447, "d_model": 16, "d_kv": 4, "num_heads": 2, "d_ff": 32,
+            {"model_type": "t5", "vocab_size": 843, "d_model": 16, "d_kv": 4, "num_heads": 2, "d_ff": 32,
              "num_layers": 1, "num_decoder_layers": 1, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": false}
             """.write(to: config, atomically: true, encoding: .utf8)
         let text = scratch.appendingPathComponent("text.txt")

@@ -43,7 +43,7 @@ import TestSupport
 
     @Test func goldensCoverEveryDemoTask() {
         #expect(Self.golden.referenceDType == "torch.float64")
-        #expect(Set(Self.golden.cases.compactMap(\.task)) == ["sentiment", "nli", "summarize"])
+        #expect(Set(Self.golden.cases.compactMap(\.task)) == ["sentiment", "nli", "tense"])
         #expect(Self.golden.cases.filter { $0.task == nil }.count >= 3)
     }
 

@@ -59,7 +59,7 @@ import Training
         let directory = TrainerFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var manifest = TaskManifest(kind: .iptSubspace)
-        manifest.baseModel = BaseModelRef(fingerprint: try TrainerFixture.info().fingerprint, dModel: 64)
+        manifest.baseModel = BaseModelRef(fingerprint: try TrainerFixture.info().fingerprint, dModel: try TrainerFixture.info().dModel)
         let hash = try TaskArtifacts.writeSubspace(subspace.autoencoder, sources: ["a", "b"], alpha: 200, manifest: manifest,
                                                    to: directory.appendingPathComponent("sub"))
         guard case .subspace(let loaded) = try ArtifactLoader.load(directory: directory.appendingPathComponent("sub"), name: "sub",
@@ -95,7 +95,7 @@ import Training
         let directory = TrainerFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var manifest = TaskManifest(kind: .iptSubspace)
-        manifest.baseModel = BaseModelRef(fingerprint: info.fingerprint, dModel: 64)
+        manifest.baseModel = BaseModelRef(fingerprint: info.fingerprint, dModel: info.dModel)
         let hash = try TaskArtifacts.writeSubspace(found.autoencoder, sources: ["a", "b"], alpha: 200, manifest: manifest,
                                                    to: directory.appendingPathComponent("sub"))
         var task = TaskManifest(kind: .ipt)

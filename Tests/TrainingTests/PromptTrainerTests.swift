@@ -67,7 +67,7 @@ import Training
         var manifest = TaskManifest(kind: .staticPrompt)
         manifest.template = "sst2 sentence: {sentence}"
         manifest.labels = ["negative", "positive"]
-        manifest.baseModel = BaseModelRef(fingerprint: try TrainerFixture.info().fingerprint, dModel: 64)
+        manifest.baseModel = BaseModelRef(fingerprint: try TrainerFixture.info().fingerprint, dModel: try TrainerFixture.info().dModel)
         manifest.training = TrainingMetadata(trainer: "prompt", settings: trainer.configuration.settings, steps: trainer.step)
         try TaskArtifacts.writeStatic(prompt: prompt.prompt.value, manifest: manifest, to: directory.appendingPathComponent("mood"))
         let registry = try TaskRegistry(directory: directory, model: try TrainerFixture.info())
@@ -150,9 +150,10 @@ import Training
         defer { try? FileManager.default.removeItem(at: directory) }
         let info = try TrainerFixture.info()
         var manifest = TaskManifest(kind: .album)
-        manifest.baseModel = BaseModelRef(fingerprint: info.fingerprint, dModel: 64)
+        manifest.baseModel = BaseModelRef(fingerprint: info.fingerprint, dModel: info.dModel)
         for (i, name) in ["a", "b"].enumerated() {
-            let prompts = Tensor(shape: [2, 4, 64], values: (0..<512).map { Float($0 % 17 + i) / 17 })
+            let d = info.dModel
+            let prompts = Tensor(shape: [2, 4, d], values: (0..<(8 * d)).map { Float($0 % 17 + i) / 17 })  // (M, l, d)
             try TaskArtifacts.writeAlbum(prompts: prompts, entries: [AlbumEntry(sourceTask: name, fraction: 0.5, step: 1),
                                                                      AlbumEntry(sourceTask: name, fraction: 1, step: 2)],
                                          manifest: manifest, to: directory.appendingPathComponent("src/\(name)"))

@@ -108,16 +108,17 @@ def main():
     parser.add_argument("--vocab", type=int, default=2000)
     parser.add_argument("--d-model", type=int, default=128)
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--pretrain-steps", type=int, default=0,
-                        help="steps of a separate span-corruption stage first (0: span corruption is mixed into the "
-                             "multi-task stage instead)")
-    parser.add_argument("--multitask-steps", type=int, default=6000)
+    parser.add_argument("--pretrain-steps", type=int, default=2500, help="steps of the span-corruption stage (first)")
+    parser.add_argument("--multitask-steps", type=int, default=3000)
     parser.add_argument("--pretrain-lr", default="1e-3")
     parser.add_argument("--multitask-lr", default="1e-3")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--tied", action="store_true",
-                        help="tie the LM head to the embedding (original T5); default untied, as T5 v1.1 (see "
-                             "docs/method.md: tied, span corruption pulls interchangeable words together)")
+    parser.add_argument("--untied", action="store_true", help="an LM head of its own (T5 v1.1) instead of the tied one")
+    parser.add_argument("--span-corruption", choices=["none", "mixed", "first"], default="none",
+                        help="none: the multi-task stage alone, from scratch (the default: see docs/method.md, span "
+                             "corruption measured worse on this world); mixed: span corruption mixed into it (T5's "
+                             "multi-task pre-training mixture); first: a span-corruption stage (--pretrain-steps) first")
+    parser.add_argument("--train-seed", type=int, default=0, help="seed of initialisation, shuffling and dropout")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     if not os.access(args.album, os.X_OK):
@@ -137,22 +138,24 @@ def main():
                    "num_layers": args.layers, "num_decoder_layers": args.layers, "num_heads": 4,
                    "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128,
                    "dropout_rate": 0.1, "layer_norm_epsilon": 1e-6, "feed_forward_proj": "relu",
-                   "tie_word_embeddings": args.tied, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1},
+                   "tie_word_embeddings": not args.untied, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1},
                   f, indent=2)
-    common = ["--threads", str(args.threads), "--seed", str(args.seed), "--batch-size", str(args.batch_size),
+    common = ["--threads", str(args.threads), "--seed", str(args.train_seed), "--batch-size", str(args.batch_size),
               "--log"]
     pretrained, base = os.path.join(args.out, "pretrained"), os.path.join(args.out, "base")
-    if args.pretrain_steps > 0:  # two stages: span corruption alone, then the sources (see docs/method.md)
+    if args.span_corruption == "first":  # two stages: span corruption alone, then the sources
         if not os.path.exists(os.path.join(pretrained, "model.safetensors")):
             run(args.album, "train", "model", "--config", config, "--tokenizer", tok, "--objective", "span-corruption",
                 "--data", os.path.join(data, "corpus.txt"), "--steps", str(args.pretrain_steps), "--lr",
                 args.pretrain_lr, "--warmup-steps", "200", "--out", pretrained, *common,
                 os.path.join(args.out, "pretrain.jsonl"))
         start, mixture = ["--model", pretrained], os.path.join(data, "multitask.jsonl")
-    else:  # one stage from scratch: span corruption mixed with the sources (T5's multi-task pre-training mixture)
+    elif args.span_corruption == "mixed":  # one stage from scratch: span corruption mixed with the sources
         start, mixture = ["--config", config, "--tokenizer", tok], os.path.join(args.out, "mixture.jsonl")
         if not os.path.exists(mixture):
             write_mixture(mixture, data, args.seed)
+    else:  # the sources alone, from scratch
+        start, mixture = ["--config", config, "--tokenizer", tok], os.path.join(data, "multitask.jsonl")
     if not os.path.exists(os.path.join(base, "model.safetensors")):
         run(args.album, "train", "model", *start, "--objective", "seq2seq",
             "--data", mixture, "--steps", str(args.multitask_steps), "--lr", args.multitask_lr,
