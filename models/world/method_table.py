@@ -91,14 +91,14 @@ def main():
     parser.add_argument("--tasks", help="comma-separated target/control tasks (default: all)")
     parser.add_argument("--methods", default=",".join(METHODS + ["ensemble"]))
     parser.add_argument("--prompt-length", type=int, default=8)
-    parser.add_argument("--source-steps", type=int, default=1500)
-    parser.add_argument("--steps", type=int, default=200, help="optimizer steps of every target run")
+    parser.add_argument("--source-steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=100, help="optimizer steps of every target run")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", default="0.3")
     parser.add_argument("--ipt-lr", default="0.05", help="learning rate of IPT's z (the other methods use --lr)")
     parser.add_argument("--intrinsic-dim", type=int, default=16)
     parser.add_argument("--subspace-steps", type=int, default=1000)
-    parser.add_argument("--test", type=int, default=300, help="test examples per task")
+    parser.add_argument("--test", type=int, default=200, help="test examples per task")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--docs", help="also write the report into this page, between its method-table markers")
     args = parser.parse_args()
@@ -136,6 +136,7 @@ def main():
             folders.append(folder)
         run("album", "build", "--out", album_dir, "--name", "world-album", *folders)
         timings["sources"] = time.time() - t0
+        json.dump(timings, open(os.path.join(args.out, "timings.json"), "w"), indent=2)
     entries = json.load(open(os.path.join(album_dir, "task.json")))["album"]["entries"]
     # The final (100 %) snapshot of every source, as .npy (SPoT's candidates) and as a static task (IPT's sources).
     finals = []
@@ -171,6 +172,7 @@ def main():
         run("train", "ipt-subspace", *common, *pairs, "--intrinsic-dim", str(args.intrinsic_dim),
             "--steps", str(args.subspace_steps), "--batch-size", "32", "--seed", "0", "--out", subspace)
         timings["subspace"] = time.time() - t0
+        json.dump(timings, open(os.path.join(args.out, "timings.json"), "w"), indent=2)
 
     # 3. Every target × budget × seed × method.
     results = open(results_path, "a")
@@ -239,7 +241,8 @@ def main():
                 shutil.rmtree(folder, ignore_errors=True)
                 members = [os.path.join(args.out, "cells", task["name"], f"b{budget}", f"s{s}", "pt") for s in seeds]
                 t1 = time.time()
-                run("ensemble", "build", "--out", os.path.join(folder, "ensemble"), "--combine", "vote", *members)
+                run("ensemble", "build", "--model", args.base, "--out", os.path.join(folder, "ensemble"),
+                    "--combine", "vote", *members)
                 metrics = json.loads(run("eval", "--model", args.base, "--tasks", folder, "--task", "ensemble",
                                          "--data", test_path, "--max-new-tokens", "16", "--json"))
                 row = {"task": task["name"], "kind": task["kind"], "budget": budget, "seed": -1, "method": "ensemble",
