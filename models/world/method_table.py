@@ -178,7 +178,6 @@ def main():
     results = open(results_path, "a")
     budgets = [int(b) for b in args.budgets.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
-    t0 = time.time()
     for task in targets:
         train = read_jsonl(os.path.join(args.data, task["name"], "train.jsonl"))
         test_path = os.path.join(args.out, "data", task["name"], "test.jsonl")
@@ -236,7 +235,9 @@ def main():
                     done[(task["name"], budget, seed, method)] = row
                     print(f"{task['name']:16} b{budget:<4} s{seed} {method:13} {row['score']:.3f}  "
                           f"({row['seconds']:.0f} s)", flush=True)
-            if "ensemble" in methods and "pt" in methods and (task["name"], budget, -1, "ensemble") not in done:
+            # Ensembles serve rank classification (a vote over labels): none for the generation target.
+            if "ensemble" in methods and "pt" in methods and task["labels"] \
+                    and (task["name"], budget, -1, "ensemble") not in done:
                 folder = os.path.join(args.out, "cells", task["name"], f"b{budget}", "ensemble")
                 shutil.rmtree(folder, ignore_errors=True)
                 members = [os.path.join(args.out, "cells", task["name"], f"b{budget}", f"s{s}", "pt") for s in seeds]
@@ -251,7 +252,9 @@ def main():
                 results.flush()
                 done[(task["name"], budget, -1, "ensemble")] = row
                 print(f"{task['name']:16} b{budget:<4} ensemble      {row['score']:.3f}", flush=True)
-    timings["cells"] = timings.get("cells", 0) + time.time() - t0
+    # The target runs' time is the sum of their own wall times, so a run continued after an interruption reports
+    # the work, not the pause.
+    timings["cells"] = sum(r["seconds"] for r in done.values())
     timings["total"] = timings.get("sources", 0) + timings.get("subspace", 0) + timings["cells"]
     json.dump(timings, open(os.path.join(args.out, "timings.json"), "w"), indent=2)
     report = render(list(done.values()), tasks, budgets, methods, timings, args)
@@ -276,10 +279,12 @@ def render(rows, tasks, budgets, methods, timings, args):
     lines.append(f"Run of `models/world/method_table.py` ({time.strftime('%Y-%m-%d')}, {cpu}, "
                  f"{os.cpu_count()} cores, {platform.system()}): sources and album {timings.get('sources', 0) / 60:.1f} "
                  f"min, IPT subspace {timings.get('subspace', 0) / 60:.1f} min, target runs "
-                 f"{timings.get('cells', 0) / 60:.1f} min; total {timings.get('total', 0) / 60:.1f} min. Prompt length "
+                 f"{timings.get('cells', 0) / 60:.1f} min (train + test of each, summed); total "
+                 f"{timings.get('total', 0) / 60:.1f} min. Prompt length "
                  f"{args.prompt_length}, {args.steps} steps per target run at batch ≤ {args.batch_size}, lr {args.lr} "
                  f"(AdamW), test examples per task ≤ {args.test}. Accuracy (exact match for object-noun), mean ± std "
-                 f"over seeds {args.seeds}; the ensemble is one vote of the three seeds' pt prompts.\n")
+                 f"over seeds {args.seeds}; the ensemble is one vote of the three seeds' pt prompts (rank classification: none "
+                 f"for the generation target).\n")
     for budget in budgets:
         lines.append(f"**{budget} training examples**\n")
         lines.append("| method | " + " | ".join(names) + " | **avg targets** | " + " | ".join(controls) + " |")
