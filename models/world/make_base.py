@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """The world's base model, made by Album's own trainer: a SentencePiece tokenizer for the world's language, then a
-small T5 pretrained with span corruption on the world's text, then multi-task trained on the source tasks with text
-prefixes (as the original T5 was). No target or control task is in its training.
+small T5 trained by `album train model` on the source tasks' multi-task mixture with text prefixes, as T5 was. No
+target or control task is in its training.
+
+Span corruption: the default (`--span-corruption none`) trains on the sources alone, from scratch, because on this
+world every form of span corruption measured made the base worse at its sources (docs/method.md, "What was
+tried"); `first` runs `album train model --objective span-corruption` on the corpus first (--pretrain-steps), then
+the sources; `mixed` mixes span-corrupted corpus sentences into the multi-task mixture (T5's multi-task
+pre-training).
 
 Stages (each skipped when its output exists, so an interrupted run continues):
   1. data        models/world/make_world.py --out OUT/data (deterministic from --seed)
-  2. tokenizer   SentencePiece unigram on the corpus and the source tasks' text, converted by transformers
-                 (tokenizer.json, spiece.model): OUT/tokenizer
-  3. pretrain    album train model --config OUT/config.json --objective span-corruption: OUT/pretrained
-  4. multitask   album train model --model OUT/pretrained --objective seq2seq on OUT/data/multitask.jsonl: OUT/base
+  2. tokenizer   SentencePiece unigram on the corpus (endings split off the stems) and the sources' text,
+                 converted by transformers (tokenizer.json, spiece.model): OUT/tokenizer
+  3. pretrain    (--span-corruption first) album train model --objective span-corruption: OUT/pretrained
+  4. multitask   album train model --objective seq2seq on the mixture: OUT/base
 
-    python3 models/world/make_base.py --out runs/world [--pretrain-steps N] [--multitask-steps N]
+    python3 models/world/make_base.py --out runs/world [--span-corruption none|mixed|first] [--multitask-steps N]
 
 Needs a built `album` (swift build -c release --product album) and `pip install sentencepiece transformers` (no torch).
 """
