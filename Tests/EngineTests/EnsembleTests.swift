@@ -146,15 +146,7 @@ struct EnsembleInstaller {
         }
         var reference: [Outcome] = []
         for probe in probes { reference.append(await run(probe, on: solo)) }
-        try await gate.waitUntilBlocked()
-        let results = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, probe) in probes.enumerated() { group.addTask { (index, await run(probe, on: batched)) } }
-            try await waitUntil("every request queued") { batched.queueDepth == probes.count }
-            gate.openFully()
-            var results = [Outcome?](repeating: nil, count: probes.count)
-            for try await (index, outcome) in group { results[index] = outcome }
-            return results.map { $0! }
-        }
+        let results = try await runQueuedTogether(probes, on: batched, gate: gate)
         for (index, (got, want)) in zip(results, reference).enumerated() {
             #expect(mismatch(got, want) == nil, "request \(index): \(mismatch(got, want) ?? "")")
             if case .classified(let g) = got, case .classified(let w) = want { #expect(g.ensemble == w.ensemble) }

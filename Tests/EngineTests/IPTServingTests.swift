@@ -58,15 +58,7 @@ func iptServingFiles() throws -> [(name: String, files: [String: [UInt8]])] {
             probes.append(.classify(ClassifyJob(task: "static-a", input: TaskInput(fields: ["premise": String(premise.prefix(2)), "hypothesis": "b"]))))
             probes.append(.generate(GenerateJob(task: "spe-a", input: TaskInput(text: String(premise.prefix(4))), maxNewTokens: 3)))
         }
-        try await gate.waitUntilBlocked()
-        let results = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, probe) in probes.enumerated() { group.addTask { (index, await run(probe, on: engine)) } }
-            try await waitUntil("every request queued") { engine.queueDepth == probes.count }
-            gate.openFully()
-            var results = [Outcome?](repeating: nil, count: probes.count)
-            for try await (index, outcome) in group { results[index] = outcome }
-            return results.map { $0! }
-        }
+        let results = try await runQueuedTogether(probes, on: engine, gate: gate)
         let perInput = 8
         var compared = 0
         for block in 0..<inputs.count {

@@ -32,6 +32,20 @@ func run(_ probe: Probe, on engine: some InferenceService) async -> Outcome {
     }
 }
 
+/// Runs every probe at once on an engine held by `gate` (so all of them are queued before the first iteration), then
+/// opens the gate; the outcomes come back in the probes' order.
+func runQueuedTogether<B: ModelBackend>(_ probes: [Probe], on engine: Engine<B>, gate: IterationGate) async throws -> [Outcome] {
+    try await gate.waitUntilBlocked()
+    return try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+        for (index, probe) in probes.enumerated() { group.addTask { (index, await run(probe, on: engine)) } }
+        try await waitUntil("every request queued") { engine.queueDepth == probes.count }
+        gate.openFully()
+        var results = [Outcome?](repeating: nil, count: probes.count)
+        for try await (index, outcome) in group { results[index] = outcome }
+        return results.map { $0! }
+    }
+}
+
 /// Checks `got` against the solo reference `want`; returns a failure message or nil.
 func mismatch(_ got: Outcome, _ want: Outcome, tolerance: Double = 1e-5) -> String? {
     switch (got, want) {
