@@ -131,7 +131,8 @@ def main(args):
 
     # tense: a PEFT PROMPT_TUNING adapter exactly as PEFT saves it (TEXT init; not trained). Its prompt is the
     # embedding of "tense:", the prefix of one of the base's source tasks, so the base names the sentence's tense.
-    model = T5ForConditionalGeneration.from_pretrained(MODEL_DIR).eval()
+    # Loaded by its path relative to the repository root: PEFT records it as the adapter's base_model_name_or_path.
+    model = T5ForConditionalGeneration.from_pretrained(os.path.relpath(MODEL_DIR)).eval()
     pt = get_peft_model(model, PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=PROMPT_LEN,
                                                   prompt_tuning_init=PromptTuningInit.TEXT,
                                                   prompt_tuning_init_text="tense:",
