@@ -21,7 +21,9 @@ var targets: [Target] = [
     // MARK: System libraries and C kernels
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
-    .target(name: "CKernels", cSettings: optimisedC),
+    // oneDNN (Debian libdnnl-dev) supplies the int8 GEMM; libgomp is its threading runtime (one thread per call).
+    .target(name: "CKernels", cSettings: optimisedC,
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
     // MARK: Model stack
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
@@ -35,7 +37,7 @@ var targets: [Target] = [
     .target(name: "Training", dependencies: ["Kernels", "T5", "Prompts", "Tokenization", "SafeTensors"]),
 
     // MARK: Tests of the model stack
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels", "TestSupport"]),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
     .testTarget(name: "T5Tests", dependencies: ["T5", "Kernels", "SafeTensors", "Tokenization", "Training", "TestSupport"]),

@@ -3,7 +3,8 @@
 
 Builds (or reuses) a random-weight T5 checkpoint with the exact shapes of t5-small or t5-base in HF layout, then
 times the serving workload of the performance notes: L encoder tokens (100 prompt + 128 input = 228 by default),
-5 greedy decode steps, batch 1 and batch 8, on 1 and 2 threads. Timing does not depend on weight values.
+5 greedy decode steps, by default batch 1 and batch 8 on 1 and 2 threads (`--configs`). Timing does not depend
+on weight values. `--rss` adds CTranslate2's resident memory in fp32 and int8.
 
     python3 bench/t5_reference.py --shape t5-small --out /tmp/t5-small-random
     album bench --model /tmp/t5-small-random          # Album on the same checkpoint and workload
@@ -70,13 +71,20 @@ def run_hf(out: str, batch: int, length: int, steps: int, threads: int, repeats:
                                               num_beams=1), repeats)
 
 
-def run_ct2(out: str, batch: int, length: int, steps: int, threads: int, repeats: int, quantization: str):
-    import ctranslate2
+def ct2_model_dir(out: str, quantization: str) -> str:
+    """The CTranslate2 conversion of the checkpoint, stored with `quantization` (converted once)."""
     from ctranslate2.converters import TransformersConverter
 
     ct2_dir = f"{out}-ct2-{quantization}"
     if not os.path.exists(os.path.join(ct2_dir, "model.bin")):
         TransformersConverter(out).convert(ct2_dir, quantization=quantization, force=True)
+    return ct2_dir
+
+
+def run_ct2(out: str, batch: int, length: int, steps: int, threads: int, repeats: int, quantization: str):
+    import ctranslate2
+
+    ct2_dir = ct2_model_dir(out, quantization)
     translator = ctranslate2.Translator(ct2_dir, device="cpu", inter_threads=1, intra_threads=threads)
     rng = np.random.default_rng(1)
     tokens = [[f"▁t{int(i)}" for i in rng.integers(3, 32000, length)] for _ in range(batch)]
@@ -162,13 +170,21 @@ def main() -> None:
     parser.add_argument("--target-length", type=int, default=4)
     parser.add_argument("--train-steps", type=int, default=3)
     parser.add_argument("--train-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--configs", default="1x1,1x2,8x2",
+                        help="comma-separated BATCHxTHREADS configurations to time (e.g. 1x2,16x2)")
+    parser.add_argument("--rss", action="store_true",
+                        help="also report CTranslate2's resident memory after loading and after the largest batch")
+    parser.add_argument("--rss-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rss_worker:
+        print(json.dumps(ct2_rss(args.out, args.rss_worker, args.length, args.steps, max_batch(args.configs))))
+        return
     build_checkpoint(args.shape, args.out)
     if args.train:
         train_main(args)
         return
     rows = []
-    for batch, threads in [(1, 1), (1, 2), (8, 2)]:
+    for batch, threads in parse_configs(args.configs):
         best, median = run_hf(args.out, batch, args.length, args.steps, threads, args.repeats)
         rows.append(("HF PyTorch fp32", batch, threads, best, median))
         for quantization in ("float32", "int8"):
@@ -184,6 +200,46 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for engine, batch, threads, best, median in rows:
         print(f"| {engine} | {batch} | {threads} | {1e3 * best:.1f} | {1e3 * median:.1f} | {1e3 * best / batch:.1f} |")
+    if args.rss:
+        print()
+        print(f"| CTranslate2 | RSS after load (MiB) | peak RSS after batch {max_batch(args.configs)} (MiB) |")
+        print("|---|---:|---:|")
+        for quantization in ("float32", "int8"):
+            result = subprocess.run([sys.executable, __file__, "--out", args.out, "--shape", args.shape,
+                                     "--rss-worker", quantization, "--length", str(args.length), "--steps",
+                                     str(args.steps), "--configs", args.configs],
+                                    check=True, capture_output=True, text=True)
+            r = json.loads(result.stdout.strip().splitlines()[-1])
+            print(f"| {quantization} | {r['load_mib']:.0f} | {r['peak_mib']:.0f} |")
+
+
+def parse_configs(text: str):
+    return [tuple(int(x) for x in part.split("x")) for part in text.split(",")]
+
+
+def max_batch(text: str) -> int:
+    return max(batch for batch, _ in parse_configs(text))
+
+
+def rss_mib(field: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def ct2_rss(out: str, quantization: str, length: int, steps: int, batch: int) -> dict:
+    """One CTranslate2 translator in this (fresh) process: RSS after loading, peak RSS after one batch."""
+    import ctranslate2
+    translator = ctranslate2.Translator(ct2_model_dir(out, quantization), device="cpu", inter_threads=1,
+                                        intra_threads=2)
+    load = rss_mib("VmRSS")
+    rng = np.random.default_rng(1)
+    tokens = [[f"▁t{int(i)}" for i in rng.integers(3, 32000, length)] for _ in range(batch)]
+    translator.translate_batch(tokens, max_decoding_length=steps, min_decoding_length=steps, beam_size=1,
+                               max_batch_size=batch)
+    return dict(load_mib=load, peak_mib=rss_mib("VmHWM"))
 
 
 if __name__ == "__main__":

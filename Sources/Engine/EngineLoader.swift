@@ -2,6 +2,7 @@
 // (Album task folders and PEFT adapter folders side by side; the folder name is the task name).
 import Foundation
 import Logging
+import Kernels
 import Metrics
 import Prompts
 import T5
@@ -12,13 +13,16 @@ public enum EngineLoader {
     /// - Parameters:
     ///   - codec: text ↔ ids; `nil` loads the tokenizer of `modelDirectory`.
     ///   - maxPromptLength: most prompt rows an artifact may hold; its manifest limits are bounded by `configuration`.
+    ///   - precision: the linear layers' precision (`T5Model.convert(to:)`).
     /// - Throws: the T5, Tokenization or Prompts error naming the file that failed.
     public static func load(modelDirectory: URL, tasksDirectory: URL, codec: (any TextCodec)? = nil,
                             configuration: EngineConfiguration = EngineConfiguration(),
                             maxPromptLength: Int = ArtifactLimits.defaultMaxPromptLength,
+                            precision: Precision = .fp32,
                             metricsFactory: any MetricsFactory = MetricsSystem.factory,
                             logger: Logger = Logger(label: "album.engine")) throws -> Engine<T5Backend> {
-        let backend = try T5Backend(directory: modelDirectory)
+        let backend = T5Backend(model: try T5Model.load(directory: modelDirectory, precision: precision),
+                                name: modelDirectory.lastPathComponent)
         let codec = try codec ?? TokenizerCodec(tokenizer: try Tokenizer.load(directory: modelDirectory))
         let info = try BaseModelInfo(checkpoint: modelDirectory)
         let limits = ArtifactLimits(maxPromptLength: maxPromptLength, maxInputTokens: configuration.maxInputTokens,

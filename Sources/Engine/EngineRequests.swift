@@ -235,9 +235,12 @@ public struct Readiness: Hashable, Sendable {
     /// Model name or directory.
     public var model: String
     public var tasks: Int
-    public init(isReady: Bool, model: String, tasks: Int) {
+    /// The linear layers' precision (`fp32`, `bf16`, `int8`).
+    public var precision: String
+    public init(isReady: Bool, model: String, tasks: Int, precision: String = "fp32") {
         self.isReady = isReady
         self.model = model
         self.tasks = tasks
+        self.precision = precision
     }
 }

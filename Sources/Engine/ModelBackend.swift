@@ -15,6 +15,8 @@ public protocol ModelBackend: AnyObject, Sendable {
     var dModel: Int { get }
     /// Human-readable model description (directory name, sizes) for `/readyz` and metrics.
     var modelDescription: String { get }
+    /// The linear layers' precision for `/readyz` (`fp32` unless the backend says otherwise).
+    var precisionDescription: String { get }
 
     /// Throws when `ids` holds an id outside the model's vocabulary (a tokenizer that does not fit the model).
     func validate(_ ids: [Int32]) throws
@@ -39,6 +41,10 @@ public protocol ModelBackend: AnyObject, Sendable {
                     shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)?
     /// Summed log-probabilities of each target sequence (ids, `</s>` included) given each row, in one batched pass.
     func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]]
+}
+
+extension ModelBackend {
+    public var precisionDescription: String { "fp32" }
 }
 
 /// Text ↔ ids. Thread-safe.

@@ -25,6 +25,7 @@ public final class T5Backend: ModelBackend {
     }
 
     public var dModel: Int { model.config.dModel }
+    public var precisionDescription: String { model.precision.rawValue }
     public func validate(_ ids: [Int32]) throws { try model.validate(ids: ids) }
     public func embed(_ ids: [Int32]) throws -> Tensor { try model.embed(ids) }  // (n, d)
     public func encode(_ rows: [EncoderRow]) throws -> [EncoderOutput] { try model.encode(rows: rows) }

@@ -68,9 +68,12 @@ public struct HealthStatus: Codable, Hashable, Sendable {
     public var status: String
     public var model: String?
     public var tasks: Int?
-    public init(status: String, model: String? = nil, tasks: Int? = nil) {
+    /// The linear layers' precision (`fp32`, `bf16`, `int8`), on `/readyz`.
+    public var precision: String?
+    public init(status: String, model: String? = nil, tasks: Int? = nil, precision: String? = nil) {
         self.status = status
         self.model = model
         self.tasks = tasks
+        self.precision = precision
     }
 }

@@ -2,6 +2,7 @@
 // out_h = softmax(Q_h K_hᵀ + bias_h [+ causal mask]) V_h. Port of HF eager_attention_forward with scaling = 1.
 // Q, K, V are strided views into fused buffers (heads side by side, d_kv columns each).
 // Legend: Lq = queries, Lk = keys, H = heads, dkv = head dim.
+import Dispatch
 import Kernels
 
 struct AttentionShape {
@@ -24,6 +25,31 @@ func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int
             bias: ((Int, Int) -> UnsafePointer<Float>)?, causal: Bool, causalOffset: Int = 0,
             recording: AttentionRecording? = nil) {
     let dkv = shape.headDim
+    // Serving with OpenBLAS pinned to one thread (int8): heads in parallel on Album's threads, each with its own
+    // scores scratch; every head's arithmetic is the same as in the loop below, so results do not change.
+    let parts = min(KernelThreads.count, shape.heads)
+    if recording == nil && lq > 1 && parts > 1 && KernelThreads.splitsAttentionHeads {
+        let extra = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * lq * lk)  // (parts - 1, Lq, Lk)
+        defer { extra.deallocate() }
+        let bits = (q: Int(bitPattern: q), k: Int(bitPattern: k), v: Int(bitPattern: v), out: Int(bitPattern: out),
+                    shared: Int(bitPattern: sharedScores), extra: Int(bitPattern: extra))
+        let perPart = (shape.heads + parts - 1) / parts
+        withoutActuallyEscaping(bias ?? { _, _ in UnsafePointer<Float>(bitPattern: 1)! }) { biasRow in
+            let hasBias = bias != nil, rows = BiasRows(row: biasRow)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let scores = part == 0 ? UnsafeMutablePointer<Float>(bitPattern: bits.shared)!
+                    : UnsafeMutablePointer<Float>(bitPattern: bits.extra)! + (part - 1) * lq * lk
+                for h in (part * perPart)..<min(shape.heads, (part + 1) * perPart) {
+                    attendHead(h, q: UnsafePointer(bitPattern: bits.q)!, ldq: ldq, k: UnsafePointer(bitPattern: bits.k)!,
+                               ldk: ldk, v: UnsafePointer(bitPattern: bits.v)!, ldv: ldv, queries: lq, keys: lk,
+                               headDim: dkv, out: UnsafeMutablePointer(bitPattern: bits.out)!, ldo: ldo,
+                               scores: scores, bias: hasBias ? rows.row : nil, causal: causal,
+                               causalOffset: causalOffset)
+                }
+            }
+        }
+        return
+    }
     for h in 0..<shape.heads {
         let qh = q + h * dkv, kh = k + h * dkv, vh = v + h * dkv, oh = out + h * dkv
         // (Lq, Lk) probabilities of head h: the shared scratch, or the recording's slot for the head.
@@ -47,6 +73,26 @@ func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int
             Matmul.gemm(m: lq, n: dkv, k: lk, a: product, lda: lk, b: vh, ldb: ldv, c: oh, ldc: ldo)
         }
     }
+}
+
+/// The bias-row lookup shared by the head threads: it only reads tensors that outlive the call.
+private struct BiasRows: @unchecked Sendable {
+    let row: (Int, Int) -> UnsafePointer<Float>
+}
+
+/// Head h of `attend` for many queries, serving only (no recording): scores (Lq, Lk) = Q_h K_hᵀ, softmax with bias
+/// and mask per row, out_h = P V_h.
+private func attendHead(_ h: Int, q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
+                        v: UnsafePointer<Float>, ldv: Int, queries lq: Int, keys lk: Int, headDim dkv: Int,
+                        out: UnsafeMutablePointer<Float>, ldo: Int, scores: UnsafeMutablePointer<Float>,
+                        bias: ((Int, Int) -> UnsafePointer<Float>)?, causal: Bool, causalOffset: Int) {
+    let qh = q + h * dkv, kh = k + h * dkv, vh = v + h * dkv, oh = out + h * dkv
+    Matmul.gemm(m: lq, n: lk, k: dkv, a: qh, lda: ldq, b: kh, ldb: ldk, transposedB: true, c: scores, ldc: lk)
+    for i in 0..<lq {
+        let valid = causal ? min(lk, i + 1 + causalOffset) : lk
+        softmaxRow(scores + i * lk, bias: bias?(h, i), valid: valid, total: lk)
+    }
+    Matmul.gemm(m: lq, n: dkv, k: lk, a: scores, lda: lk, b: vh, ldb: ldv, c: oh, ldc: ldo)
 }
 
 /// Where a training forward keeps the attention probabilities of one sequence, and their dropout

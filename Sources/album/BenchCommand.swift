@@ -58,6 +58,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also measure rank classification of a K-member ensemble task next to one static prompt (K ≥ 2; uses --prompt-length).")
     var ensemble: Int?
 
+    @Option(help: "Run only these sections (comma-separated keys: machine, gemm, encoder, decoder, request, tokenizer, precision, ...).")
+    var sections: String?
+
+    @Option(help: "Linear-layer precision of the benchmarked model: fp32, bf16 or int8.")
+    var precision: Precision = .fp32
+
+    @Option(help: "Also compare these precisions side by side (e.g. fp32,bf16,int8): whole requests and agreement with fp32.")
+    var precisions: String?
+
     @Option(name: .long, help: "--train: dropout of the frozen model (Album's training default).")
     var dropout = 0.1
 
@@ -81,6 +90,10 @@ struct BenchCommand: AsyncParsableCommand {
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
         guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
         guard Self.parseBatchSizes(batchSizes) != nil else { throw ValidationError("--batch-sizes: comma-separated integers ≥ 1") }
+        if let precisions {
+            guard Self.parsePrecisions(precisions) != nil else { throw ValidationError("--precisions: comma-separated fp32, bf16, int8") }
+        }
+        if train && precision != .fp32 { throw ValidationError("--train needs --precision fp32") }
         guard Self.randomShapes[shape] != nil else {
             throw ValidationError("--shape must be one of \(Self.randomShapes.keys.sorted().joined(separator: ", "))")
         }
@@ -89,23 +102,26 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if train { AllocatorTuning.retainFreedPages() }  // as `album train` runs
         if let threads { BLAS.threads = threads }
-        let t5: T5Model, label: String
-        if let model {
-            t5 = try T5Model.load(directory: URL(fileURLWithPath: model))
-            label = model
-        } else {
-            t5 = try T5Model.random(config: Self.randomShapes[shape]!, seed: 1)
-            label = "random \(shape) shape"
+        let label = model ?? "random \(shape) shape"
+        let makeModel: @Sendable () throws -> T5Model = { [model, shape] in
+            if let model { return try T5Model.load(directory: URL(fileURLWithPath: model)) }
+            return try T5Model.random(config: Self.randomShapes[shape]!, seed: 1)
         }
+        let t5 = try makeModel()
+        t5.convert(to: precision)
+        KernelThreads.configure(threads: BLAS.threads, precision: precision)
         let context = BenchContext(model: t5, modelLabel: label, modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                    length: length,
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
                                    tokenizerMegabytes: tokenizerMegabytes)
-        let sections: [any BenchSection] = train
+        let only = sections.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
+        let sections: [any BenchSection] = (train
             ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,
                                                    batchSizes: Self.parseBatchSizes(trainBatchSizes) ?? [8],
                                                    steps: trainSteps, dropout: dropout)]
             : BenchSections.all + (ensemble.map { [EnsembleBenchSection(members: $0, promptLength: promptLength)] } ?? [])
+                + (precisions.flatMap(Self.parsePrecisions).map { [PrecisionSection(precisions: $0, makeModel: makeModel)] } ?? []))
+            .filter { only?.contains($0.key) ?? true }
         if json {
             let report = try sections.map { (title: $0.title, lines: try $0.run(context)) }
             let data = try JSONSerialization.data(withJSONObject: BenchJSON.document(report),
@@ -119,6 +135,11 @@ struct BenchCommand: AsyncParsableCommand {
             print(try section.run(context).joined(separator: "\n"))
             print("")
         }
+    }
+
+    static func parsePrecisions(_ text: String) -> [Precision]? {
+        let list = text.split(separator: ",").map { Precision(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        return list.isEmpty || list.contains(nil) ? nil : list.compactMap { $0 }
     }
 
     static func parseBatchSizes(_ text: String) -> [Int]? {

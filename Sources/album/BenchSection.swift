@@ -27,6 +27,15 @@ protocol BenchSection: Sendable {
     func run(_ context: BenchContext) throws -> [String]
 }
 
+extension BenchSection {
+    /// Name for `--sections`: the type's name without "Section"/"BenchSection", lowercased (e.g. `request`).
+    var key: String {
+        var name = String(describing: type(of: self))
+        for suffix in ["BenchSection", "Section"] where name.hasSuffix(suffix) { name.removeLast(suffix.count); break }
+        return name.lowercased()
+    }
+}
+
 enum BenchSections {
     /// Sections in report order. Other modules' benchmarks are appended here.
     static let all: [any BenchSection] = [

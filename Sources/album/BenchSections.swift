@@ -14,13 +14,14 @@ struct MachineSection: BenchSection {
             "- CPU features: \(String(cString: album_cpu_features())), \(ProcessInfo.processInfo.activeProcessorCount) cores",
             "- Model: \(context.modelLabel): d_model \(c.dModel), inner \(c.innerDim), d_ff \(c.dFF), "
                 + "layers \(c.numLayers)/\(c.numDecoderLayers), vocab \(c.vocabSize), \(context.model.parameterCount) parameters",
+            "- Precision: \(context.model.precision) linear layers (\(context.model.projectionBytes / 1_000_000) MB)",
             "- Workload: \(context.length) encoder tokens per request, \(context.steps) decode steps, best of \(context.repeats)",
         ]
     }
 }
 
 struct GemmSection: BenchSection {
-    let title = "sgemm on T5 shapes (row-major, weights pre-transposed (K, N); M = 1 uses sgemv)"
+    let title = "Linear layers on T5 shapes (row-major, weights pre-transposed (K, N); fp32 M = 1 uses sgemv)"
     func run(_ context: BenchContext) throws -> [String] {
         let d = context.model.config.dModel, f = context.model.config.dFF, inner = context.model.config.innerDim
         let l = context.length, v = context.model.config.vocabSize
@@ -30,7 +31,8 @@ struct GemmSection: BenchSection {
             ("FFN in, 4 requests packed", 4 * l, d, f), ("decode FFN in, B=1", 1, d, f),
             ("decode FFN in, B=8", 8, d, f), ("LM head, B=1", 1, d, v), ("LM head, B=16", 16, d, v),
         ]
-        var lines = ["| shape | M × K × N | ms | GFLOP/s |", "|---|---|---:|---:|"]
+        var lines = ["| shape | M × K × N | fp32 ms | fp32 GFLOP/s | bf16 GFLOP/s | int8 GOP/s (quantize + dequantize in) |",
+                     "|---|---|---:|---:|---:|---:|"]
         for (name, m, k, n) in shapes {
             let a = Tensor(zeros: [m, k]), out = Tensor(zeros: [m, n])
             let b = Tensor(zeros: [k, n])
@@ -41,8 +43,16 @@ struct GemmSection: BenchSection {
             let seconds = BenchTimer.best(repeats: context.repeats) {
                 for _ in 0..<reps { Matmul.linear(a.data, rows: m, weight: b, into: out.data) }
             } / Double(reps)
+            let bf16 = BF16Weight(rounding: b), int8 = Int8Weight(quantizing: b)
+            let bf16Seconds = BenchTimer.best(repeats: context.repeats) {
+                for _ in 0..<reps { bf16.linear(a.data, rows: m, into: out.data) }
+            } / Double(reps)
+            let int8Seconds = BenchTimer.best(repeats: context.repeats) {
+                for _ in 0..<reps { int8.linear(a.data, rows: m, into: out.data) }
+            } / Double(reps)
             lines.append("| \(name) | \(m) × \(k) × \(n) | \(BenchTimer.format(seconds * 1e3, 3)) | "
-                + "\(BenchTimer.format(flops / seconds / 1e9)) |")
+                + "\(BenchTimer.format(flops / seconds / 1e9)) | \(BenchTimer.format(flops / bf16Seconds / 1e9)) | "
+                + "\(BenchTimer.format(flops / int8Seconds / 1e9)) |")
         }
         return lines
     }

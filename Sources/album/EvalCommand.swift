@@ -4,6 +4,7 @@
 // member scored, combined as the server combines them).
 import ArgumentParser
 import Foundation
+import Kernels
 import Prompts
 import T5
 import Tokenization
@@ -20,10 +21,11 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .customLong("tsv-label")) var tsvLabel: String = "label"
     @Option(name: .customLong("max-new-tokens"), help: "Generation length for tasks without labels.") var maxNewTokens: Int = 32
     @Flag(name: .long, help: "Print the metrics as JSON.") var json = false
+    @Option(help: "Linear-layer precision, as `album serve --precision`: fp32, bf16 or int8.") var precision: Precision = .fp32
 
     func run() async throws {
         let directory = URL(fileURLWithPath: model)
-        let t5 = try T5Model.load(directory: directory)
+        let t5 = try T5Model.load(directory: directory, precision: precision)
         let tokenizer = try Tokenizer.load(directory: directory)
         let registry = try TaskRegistry(directory: URL(fileURLWithPath: tasks), model: BaseModelInfo(checkpoint: directory))
         guard let loaded = registry.snapshot().task(named: task) else { throw CLIError("no task '\(task)' in \(tasks)") }

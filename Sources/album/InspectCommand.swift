@@ -33,6 +33,9 @@ struct InspectCommand: AsyncParsableCommand {
         let decoder_output_scale: Double
         let parameters: Int
         let stored_dtypes: [String]
+        let precision: String
+        let projection_bytes: Int
+        let int8_kernel: String
         let blas_core: String
         let blas_core_source: String
         let blas_threads: Int
@@ -53,7 +56,8 @@ struct InspectCommand: AsyncParsableCommand {
             feed_forward_proj: "\(c.feedForwardProj) (\(gated ? "gated " : "")\(activation.rawValue))",
             lm_head: model.hasSeparateLMHead ? "separate lm_head.weight" : "tied to the shared embedding",
             decoder_output_scale: c.scalesDecoderOutput ? pow(Double(c.dModel), -0.5) : 1,
-            parameters: model.parameterCount, stored_dtypes: model.storedDTypes,
+            parameters: model.parameterCount, stored_dtypes: model.storedDTypes, precision: model.precision.rawValue,
+            projection_bytes: model.projectionBytes, int8_kernel: Self.int8Kernel,
             blas_core: BLAS.coreName, blas_core_source: BLAS.coreTypeSource, blas_threads: BLAS.threads,
             blas_config: BLAS.config, cpu_features: String(cString: album_cpu_features()),
             allocator: Self.allocator)
@@ -72,7 +76,8 @@ struct InspectCommand: AsyncParsableCommand {
             ffn          \(report.feed_forward_proj)
             lm head      \(report.lm_head), decoder output × \(report.decoder_output_scale)
             parameters   \(model.parameterCount) (\(String(format: "%.1f", Double(model.parameterCount) / 1e6))M)
-            stored dtype \(model.storedDTypes.joined(separator: ", ")) (computed in F32)
+            stored dtype \(model.storedDTypes.joined(separator: ", "))
+            precision    \(report.precision) linear layers (\(report.projection_bytes / 1_000_000) MB); int8 GEMM: \(report.int8_kernel)
             BLAS         \(report.blas_core) (core type: \(report.blas_core_source)), \(report.blas_threads) thread(s)
             BLAS build   \(report.blas_config)
             CPU          \(report.cpu_features)
@@ -81,6 +86,12 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     /// "T5 v1.0 …", "T5 v1.1 / flan …", "mT5 …" from the architecture switches that matter at inference.
+    /// How int8 products run on this CPU.
+    static var int8Kernel: String {
+        album_int8_has_vnni() != 0 ? "oneDNN u8s8s32 (AVX-512 VNNI, 8-bit weights)"
+            : "oneDNN u8s8s32 (no VNNI: 7-bit weights against int16 saturation)"
+    }
+
     static func variant(_ model: T5Model) -> String {
         let c = model.config
         let (activation, gated) = (try? c.feedForward()) ?? (.relu, false)

@@ -6,12 +6,17 @@ import Kernels
 import T5
 import Tokenization
 
+extension Precision: ExpressibleByArgument {}
+
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Checkpoint directory (config.json + model.safetensors or sharded index).")
     var model: String
 
     @Option(name: .long, help: "OpenBLAS threads per call (default: OpenBLAS's own choice).")
     var threads: Int?
+
+    @Option(help: "Linear-layer precision: fp32, bf16 or int8. Default: fp32.")
+    var precision: Precision = .fp32
 
     var directory: URL { URL(fileURLWithPath: model) }
 
@@ -21,8 +26,8 @@ struct ModelOptions: ParsableArguments {
 
     /// Applies --threads and loads the model.
     func loadModel() throws -> T5Model {
-        if let threads { BLAS.threads = threads }
-        return try T5Model.load(directory: directory)
+        KernelThreads.configure(threads: threads ?? BLAS.threads, precision: precision)
+        return try T5Model.load(directory: directory, precision: precision)
     }
 
     /// The checkpoint's tokenizer, or a clear error when the directory has none.

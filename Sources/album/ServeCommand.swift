@@ -67,13 +67,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard settings.maxPromptLength > 0, settings.maxUploadBytes > 0 else {
             throw ValidationError("max-prompt-length and max-upload-bytes must be positive")
         }
-        BLAS.threads = settings.threads
+        KernelThreads.configure(threads: settings.threads, precision: settings.precision)
         let modelDir = settings.model, tasksDir = settings.tasks
 
         let metrics = ServerMetrics()
         let engine = try EngineLoader.load(
             modelDirectory: URL(fileURLWithPath: modelDir), tasksDirectory: URL(fileURLWithPath: tasksDir),
-            configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength,
+            configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength, precision: settings.precision,
             metricsFactory: metrics.factory, logger: logger)
         for issue in engine.registry.issues {
             logger.warning("task skipped", metadata: ["task": "\(issue.entry)", "error": "\(issue.error)"])

@@ -2,6 +2,7 @@
 // else the default. Plain values only (no server types), so this file builds in the model-only variant and the
 // precedence is testable without starting a server.
 import ArgumentParser
+import Kernels
 
 struct ServeOptions: ParsableArguments {
     @Option(help: "Model directory (config.json, model.safetensors, tokenizer). Default: models/default.")
@@ -16,6 +17,8 @@ struct ServeOptions: ParsableArguments {
     var port: Int?
     @Option(help: "OpenBLAS threads for the model thread. Default: 1 per core, at most 2.")
     var threads: Int?
+    @Option(help: "Linear-layer precision: fp32 (exact), bf16 (half the weight memory) or int8 (fastest). Default: fp32.")
+    var precision: Precision?
     @Option(name: .customLong("max-batch-rows"), help: "Most sequences running at once. Default: 16.")
     var maxBatchRows: Int?
     @Option(name: .customLong("max-batch-tokens"), help: "Most encoder positions per encoder pass. Default: 4096.")
@@ -72,6 +75,7 @@ struct ServeOptions: ParsableArguments {
         var host = "127.0.0.1"
         var port = 8080
         var threads: Int
+        var precision = Precision.fp32
         var maxBatchRows = 16
         var maxBatchTokens = 4096
         var maxWaitMs = 0
@@ -116,6 +120,7 @@ struct ServeOptions: ParsableArguments {
             tasksRescanMs: try setting(tasksRescanMs, "ALBUM_TASKS_RESCAN_MS", d.tasksRescanMs),
             host: try setting(host, "ALBUM_HOST", d.host), port: try setting(port, "ALBUM_PORT", d.port),
             threads: try setting(threads, "ALBUM_THREADS", d.threads),
+            precision: try setting(precision, "ALBUM_PRECISION", d.precision),
             maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", d.maxBatchRows),
             maxBatchTokens: try setting(maxBatchTokens, "ALBUM_MAX_BATCH_TOKENS", d.maxBatchTokens),
             maxWaitMs: try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", d.maxWaitMs),

@@ -13,7 +13,7 @@ import Testing
         #expect(lines.first == "# album bench")
         let titles = lines.filter { $0.hasPrefix("## ") }
         #expect(titles.count == 6, "sections: \(titles)")
-        for title in ["## Machine", "## sgemm on T5 shapes", "## Encoder", "## Greedy decode steps", "## Whole requests",
+        for title in ["## Machine", "## Linear layers on T5 shapes", "## Encoder", "## Greedy decode steps", "## Whole requests",
                       "## Tokenizer throughput"] {
             #expect(titles.contains { $0.hasPrefix(title) }, "missing \(title)")
         }

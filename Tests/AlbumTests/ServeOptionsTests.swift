@@ -1,6 +1,7 @@
 // Precedence of `album serve` settings, parsed as the command parses them: a flag wins over its ALBUM_* environment
 // variable, which wins over the default; an unparsable environment value is an error that names the variable.
 import ArgumentParser
+import Kernels
 import Testing
 @testable import album
 
@@ -80,6 +81,20 @@ import Testing
         #expect(try ServeOptions.parse([]).resolved(environment: ["ALBUM_LOG_FORMAT": "json"], cores: 2).logFormat == "json")
         #expect(try ServeOptions.parse(["--log-format", "text"]).resolved(environment: ["ALBUM_LOG_FORMAT": "json"], cores: 2)
             .logFormat == "text")
+    }
+
+    @Test func precisionComesFromFlagThenEnvironmentThenDefault() async throws {
+        #expect(try ServeOptions.parse([]).resolved(environment: [:], cores: 2).precision == .fp32)
+        #expect(try ServeOptions.parse([]).resolved(environment: ["ALBUM_PRECISION": "int8"], cores: 2).precision == .int8)
+        #expect(try ServeOptions.parse(["--precision", "bf16"]).resolved(environment: ["ALBUM_PRECISION": "int8"], cores: 2)
+            .precision == .bf16)
+        do {
+            _ = try ServeOptions.parse([]).resolved(environment: ["ALBUM_PRECISION": "fp16"], cores: 2)
+            Issue.record("ALBUM_PRECISION=fp16 was accepted")
+        } catch let error as ValidationError {
+            #expect(error.message == "ALBUM_PRECISION=fp16 is not a valid value")
+        }
+        #expect(throws: (any Error).self) { try ServeOptions.parse(["--precision", "int4"]) }
     }
 
     @Test func versionIsTheOneConstant() async throws {

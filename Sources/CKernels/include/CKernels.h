@@ -180,4 +180,62 @@ int album_smallm_supports(album_smallm_isa isa);
 int album_smallm_kn_using(album_smallm_isa isa, size_t m, size_t n, size_t k, const float *x, size_t ldx,
                           const float *w, size_t ldw, float *out, size_t ldo, float alpha, float beta);
 
+// MARK: int8 linear layers (quantized.c): per-output-channel symmetric s8 weights, per-row dynamic u8 activations
+// (code = round(x · 127 / max|x|) + 128), u8·s8 → s32 by oneDNN, fp32 dequantization. Row-major throughout.
+
+/// Quantizes w (k, n) per column j: scales[j] = max_p |w[p][j]| / maxq (0 for an all-zero column), q (k, n) =
+/// clamp(round_even(w / scale), ±maxq), compensation[j] = -128 · Σ_p q[p][j] (cancels the activations' +128 offset).
+void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8_t *q, float *scales,
+                              int32_t *compensation);
+
+/// Per row i of x (rows, k; stride ldx): scales[i] = max|x_i| / 127 and q (rows, k) = clamp(round_even(x · 127 /
+/// max), ±127) + 128; a zero or non-finite row gets codes 128 and scale 0.
+void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, float *scales);
+
+/// out (rows, n) = alpha · c · rowScales[i] · colScales[j] (+ beta · out). c has stride ldc, out ldo.
+void album_dequantize_rows(const int32_t *c, size_t rows, size_t n, size_t ldc, const float *rowScales,
+                           const float *colScales, float alpha, float beta, float *out, size_t ldo);
+
+/// The variant quantize/dequantize use on this CPU (same ISA enum as the small-M kernel).
+album_smallm_isa album_quant_selected(void);
+/// 1 when this CPU can run the quantize/dequantize variant `isa`.
+int album_quant_supports(album_smallm_isa isa);
+/// album_quantize_rows_u8 / album_dequantize_rows with an explicit variant; 0 (nothing done) when unsupported.
+int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
+                                 uint8_t *q, float *scales);
+int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,
+                                const float *rowScales, const float *colScales, float alpha, float beta, float *out,
+                                size_t ldo);
+/// 1 when the CPU has AVX-512 VNNI (u8·s8 products cannot saturate; without it weights use 7 bits).
+int album_int8_has_vnni(void);
+
+/// c (m, n) = a (m, k; u8) · b (k, n; s8) + compensation[j], by oneDNN on the calling thread only.
+/// Returns 0, or oneDNN's error status.
+int album_int8_gemm(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b, size_t ldb,
+                    const int32_t *compensation, int32_t *c, size_t ldc);
+/// The naive twin of album_int8_gemm (exact int32 arithmetic).
+void album_int8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b,
+                               size_t ldb, const int32_t *compensation, int32_t *c, size_t ldc);
+
+/// A 64-byte-aligned buffer of at least `bytes` owned by the calling thread and reused by its later calls with the same
+/// `slot` (0-3; contents not kept when it grows). NULL when out of memory or for a bad slot. Never free it.
+void *album_thread_scratch(int slot, size_t bytes);
+
+// MARK: bf16 weights (bf16.c).
+
+/// out = bf16(in), round to nearest even (NaN stays NaN).
+void album_f32_to_bf16(const float *in, uint16_t *out, size_t count);
+/// out (rows, columns; stride ldout) = fp32(in (rows, columns; stride ldin)), exact.
+void album_bf16_to_f32(const uint16_t *in, size_t rows, size_t columns, size_t ldin, float *out, size_t ldout);
+/// out (M, N) = alpha · x (M, K) · widen(w (K, N) bf16) + beta · out: the small-M kernel over bf16 weights (one
+/// fp32 FMA chain per output over K ascending; every variant gives the same bits).
+void album_smallm_bf16(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint16_t *w, size_t ldw,
+                       float *out, size_t ldo, float alpha, float beta);
+/// album_smallm_bf16 with an explicit variant; 0 (nothing done) when the CPU lacks it.
+int album_smallm_bf16_using(album_smallm_isa isa, size_t m, size_t n, size_t k, const float *x, size_t ldx,
+                            const uint16_t *w, size_t ldw, float *out, size_t ldo, float alpha, float beta);
+/// Naive twin of album_smallm_bf16 (double accumulation).
+void album_smallm_bf16_reference(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint16_t *w,
+                                 size_t ldw, float *out, size_t ldo, float alpha, float beta);
+
 #endif

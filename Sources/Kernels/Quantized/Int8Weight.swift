@@ -1,0 +1,125 @@
+// A linear weight quantized to int8 per output channel (symmetric), and its product with fp32 activations that are
+// quantized per row on the fly: y = alpha · (s_x · s_w) ∘ (q_x · q_w) + beta · y (CTranslate2's scheme). The integer
+// product runs in oneDNN, one thread per column slice (exact integers, so any split gives the same result).
+// Twin: `album_int8_gemm_reference` in CKernels/quantized.c.
+import CKernels
+import Dispatch
+
+/// An int8 (K, N) weight with per-column scales.
+public final class Int8Weight: @unchecked Sendable {
+    public let inFeatures: Int   // K
+    public let outFeatures: Int  // N
+    /// Largest code magnitude: 127, or 63 on CPUs without AVX-512 VNNI, where `vpmaddubsw` would saturate int16
+    /// on a pair of u8·s8 products of 8-bit weights (255 · 127 · 2 > 32767).
+    public let maxCode: Int
+    /// (K, N) codes, (N) scales and (N) compensation −128 · Σ_k q.
+    let codes: UnsafeMutablePointer<Int8>
+    let scales: UnsafeMutablePointer<Float>
+    let compensation: UnsafeMutablePointer<Int32>
+
+    /// Quantizes `weight` (K, N).
+    public init(quantizing weight: Tensor, maxCode: Int = Int8Weight.defaultMaxCode) {
+        precondition(weight.rank == 2 && (1...127).contains(maxCode), "int8 weight must be (K, N), got \(weight.shape)")
+        let (k, n) = (weight.shape[0], weight.shape[1])
+        inFeatures = k
+        outFeatures = n
+        self.maxCode = maxCode
+        codes = .allocate(capacity: max(k * n, 1))
+        scales = .allocate(capacity: max(n, 1))
+        compensation = .allocate(capacity: max(n, 1))
+        album_quantize_weight_s8(weight.data, k, n, Int32(maxCode), codes, scales, compensation)
+    }
+
+    deinit {
+        codes.deallocate()
+        scales.deallocate()
+        compensation.deallocate()
+    }
+
+    /// 127 where the CPU has AVX-512 VNNI, else 63 (see `maxCode`).
+    public static let defaultMaxCode = album_int8_has_vnni() != 0 ? 127 : 63
+
+    /// Bytes held (codes, scales, compensation).
+    public var byteCount: Int { inFeatures * outFeatures + 8 * outFeatures }
+
+    /// The dequantized weight (K, N) = codes · scale (for inspection and tests).
+    public func dequantized() -> Tensor {
+        let out = Tensor(uninitialized: [inFeatures, outFeatures])  // (K, N)
+        for p in 0..<inFeatures {
+            for j in 0..<outFeatures { out.data[p * outFeatures + j] = Float(codes[p * outFeatures + j]) * scales[j] }
+        }
+        return out
+    }
+
+    /// Integer products per column slice: slices on 64-column boundaries, at most `threads`, none below 64 Ki weights.
+    static let minimumWeightsPerThread = 64 * 1024
+
+    /// Rows per pass: bounds the per-thread scratch (12.6 MB of int32 products for t5-base's 3072-wide FFN) without
+    /// changing any result, since every row is quantized, multiplied and dequantized on its own. Measured: passes
+    /// of 256 rows ran oneDNN at 385 GOP/s against 646 for one pass of 912 rows, so passes stay large.
+    static let rowsPerPass = 1024
+
+    /// out (M, N) = alpha · x (M, K) · W + beta · out, x quantized per row.
+    public func linear(_ x: UnsafePointer<Float>, rows m: Int, into out: UnsafeMutablePointer<Float>,
+                       alpha: Float = 1, beta: Float = 0, threads: Int = KernelThreads.count) {
+        let (k, n) = (inFeatures, outFeatures)
+        guard m > 0 && n > 0 else { return }
+        let chunk = min(m, Self.rowsPerPass)
+        guard let codeBytes = album_thread_scratch(0, chunk * k),
+              let scaleBytes = album_thread_scratch(1, chunk * MemoryLayout<Float>.stride),
+              let productBytes = album_thread_scratch(2, chunk * n * MemoryLayout<Int32>.stride) else {
+            return linearUnbuffered(x, rows: m, into: out, alpha: alpha, beta: beta)
+        }
+        let quantized = codeBytes.assumingMemoryBound(to: UInt8.self)      // (chunk, K) codes + 128
+        let rowScales = scaleBytes.assumingMemoryBound(to: Float.self)     // (chunk)
+        let products = productBytes.assumingMemoryBound(to: Int32.self)    // (chunk, N)
+        let parts = max(1, min(threads, k * n / Self.minimumWeightsPerThread, n / 64))
+        var first = 0
+        while first < m {
+            let rows = min(chunk, m - first)
+            album_quantize_rows_u8(x + first * k, rows, k, k, quantized, rowScales)
+            integerProducts(rows: rows, a: quantized, c: products, parts: parts)
+            album_dequantize_rows(products, rows, n, n, rowScales, scales, alpha, beta, out + first * n, n)
+            first += rows
+        }
+    }
+
+    /// The same product with heap buffers (when thread scratch cannot grow).
+    private func linearUnbuffered(_ x: UnsafePointer<Float>, rows m: Int, into out: UnsafeMutablePointer<Float>,
+                                  alpha: Float, beta: Float) {
+        let (k, n) = (inFeatures, outFeatures)
+        let quantized = UnsafeMutablePointer<UInt8>.allocate(capacity: m * k)  // (M, K)
+        let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: m)       // (M)
+        let products = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)    // (M, N)
+        defer { quantized.deallocate(); rowScales.deallocate(); products.deallocate() }
+        album_quantize_rows_u8(x, m, k, k, quantized, rowScales)
+        integerProducts(rows: m, a: quantized, c: products, parts: 1)
+        album_dequantize_rows(products, m, n, n, rowScales, scales, alpha, beta, out, n)
+    }
+
+    /// c (rows, N) = a · codes + compensation, in `parts` column slices on 64-column boundaries.
+    private func integerProducts(rows m: Int, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>, parts: Int) {
+        let n = outFeatures
+        guard parts > 1 else {
+            integerProduct(m: m, columns: 0..<n, a: a, c: c)
+            return
+        }
+        let width = ((n + parts - 1) / parts + 63) / 64 * 64
+        let aBits = Int(bitPattern: a), cBits = Int(bitPattern: c)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = part * width, end = min(n, start + width)
+            guard start < end else { return }
+            integerProduct(m: m, columns: start..<end, a: UnsafePointer(bitPattern: aBits)!,
+                           c: UnsafeMutablePointer(bitPattern: cBits)!)
+        }
+    }
+
+    /// c[:, columns] = a · codes[:, columns] + compensation[columns] (oneDNN; its naive twin if oneDNN refuses).
+    private func integerProduct(m: Int, columns: Range<Int>, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>) {
+        let (k, n) = (inFeatures, outFeatures), j = columns.lowerBound
+        let status = album_int8_gemm(m, columns.count, k, a, k, codes + j, n, compensation + j, c + j, n)
+        if status != 0 {
+            album_int8_gemm_reference(m, columns.count, k, a, k, codes + j, n, compensation + j, c + j, n)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// How many threads Album's own int8 / bf16 kernels and the encoder's attention heads split over. In fp32 OpenBLAS
+// does the threading and this follows `BLAS.threads`. In int8 the serving commands pin OpenBLAS to one thread and
+// set this to the thread budget: OpenBLAS's idle workers spin in sched_yield for ~0.1 s after each call (measured:
+// 21% of an int8 encoder pass's cycles), stealing the cores from the int8 products running on Album's threads.
+import Foundation
+
+public enum KernelThreads {
+    private static let override = LockedValue<Int>(0)
+
+    /// The budget: the explicit setting, else `BLAS.threads`.
+    public static var count: Int {
+        let value = override.withLock { $0 }
+        return value > 0 ? value : BLAS.threads
+    }
+
+    /// Sets the budget (0 or less: follow `BLAS.threads` again).
+    public static func set(_ threads: Int) { override.withLock { $0 = max(0, threads) } }
+
+    /// Applies a thread budget for a model in `precision`: int8 pins OpenBLAS to one thread and gives Album's
+    /// kernels the budget; fp32 and bf16 (whose large products are sgemm) give it to OpenBLAS.
+    public static func configure(threads: Int, precision: Precision) {
+        if precision == .int8 {
+            BLAS.threads = 1
+            set(threads)
+        } else {
+            BLAS.threads = threads
+            set(0)
+        }
+    }
+
+    /// Whether attention should split its heads over Album's threads: OpenBLAS then runs each head single-threaded.
+    public static var splitsAttentionHeads: Bool { BLAS.threads == 1 && count > 1 }
+}

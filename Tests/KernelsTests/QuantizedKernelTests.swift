@@ -1,0 +1,159 @@
+// int8 and bf16 linear kernels against their naive twins: oneDNN's u8·s8 product equals the exact int32 reference;
+// every quantize/dequantize and bf16 small-M variant gives the portable variant's bits; Int8Weight / BF16Weight
+// products equal the fp32 product of their dequantized/widened operands, are independent of the thread split and of
+// the other rows, and stay close to the unquantized fp32 product.
+import CKernels
+import Kernels
+import Testing
+import TestSupport
+
+@Suite struct QuantizedKernelTests {
+    static let shapes: [(m: Int, k: Int, n: Int)] = [
+        (1, 64, 64), (2, 33, 65), (3, 512, 192), (5, 100, 77), (17, 128, 130), (40, 96, 256), (64, 512, 384),
+    ]
+
+    static let variants: [album_smallm_isa] = [ALBUM_SMALLM_PORTABLE, ALBUM_SMALLM_AVX2, ALBUM_SMALLM_AVX512]
+
+    @Test func oneDNNProductEqualsTheExactReference() {
+        var rng = Rng(state: 11)
+        let maxCode = UInt64(Int8Weight.defaultMaxCode)
+        for (m, k, n) in Self.shapes {
+            let a = (0..<m * k).map { _ in UInt8(1 + rng.next() % 255) }
+            let b = (0..<k * n).map { _ in Int8(Int64(rng.next() % (2 * maxCode + 1)) - Int64(maxCode)) }
+            let compensation = (0..<n).map { _ in Int32(Int64(rng.next() % 20001) - 10000) }
+            var fast = [Int32](repeating: 0, count: m * n), naive = fast
+            let status = album_int8_gemm(m, n, k, a, k, b, n, compensation, &fast, n)
+            album_int8_gemm_reference(m, n, k, a, k, b, n, compensation, &naive, n)
+            #expect(status == 0, "oneDNN status \(status) for \(m)x\(k)x\(n)")
+            #expect(fast == naive, "\(m)x\(k)x\(n): oneDNN differs from the exact product")
+        }
+    }
+
+    @Test func quantizeVariantsGiveThePortableBits() {
+        var rng = Rng(state: 12)
+        let (rows, k) = (5, 131)
+        var x = rng.floats(rows * k, scale: 3)
+        for p in 0..<k { x[2 * k + p] = 0 }  // an all-zero row: codes 128, scale 0
+        x[3 * k + 7] = 0.5 * 3 / 127 * 127  // exact ties exercise round-half-even
+        var portableCodes = [UInt8](repeating: 0, count: rows * k), portableScales = [Float](repeating: 0, count: rows)
+        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, rows, k, k, &portableCodes, &portableScales) == 1)
+        #expect(portableScales[2] == 0 && portableCodes[(2 * k)..<(3 * k)].allSatisfy { $0 == 128 })
+        for row in [0, 1, 3, 4] {
+            let peak = (0..<k).map { abs(x[row * k + $0]) }.max()!
+            #expect(portableScales[row] == peak / 127)
+            #expect(portableCodes[(row * k)..<((row + 1) * k)].contains { $0 == 1 || $0 == 255 }, "row \(row) uses the full range")
+        }
+        for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
+            var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
+            #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, &codes, &scales) == 1)
+            #expect(codes == portableCodes && scales == portableScales, "quantize variant \(variant.rawValue)")
+        }
+        // Dequantization, with and without a residual (beta).
+        let n = 37
+        let c = (0..<rows * n).map { _ in Int32(Int64(rng.next() % 200001) - 100000) }
+        let colScales = rng.floats(n, scale: 0.01), start = rng.floats(rows * n)
+        for beta in [Float(0), 1, -0.5] {
+            var expected = start
+            #expect(album_dequantize_rows_using(ALBUM_SMALLM_PORTABLE, c, rows, n, n, portableScales, colScales, 0.5,
+                                                beta, &expected, n) == 1)
+            for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
+                var got = start
+                #expect(album_dequantize_rows_using(variant, c, rows, n, n, portableScales, colScales, 0.5, beta, &got, n) == 1)
+                #expect(got == expected, "dequantize variant \(variant.rawValue), beta \(beta)")
+            }
+        }
+    }
+
+    /// x quantized per row as the kernel does, as fp32 values (codes − 128) · scale.
+    static func dequantizedRows(_ x: [Float], rows: Int, k: Int) -> [Float] {
+        var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
+        album_quantize_rows_u8(x, rows, k, k, &codes, &scales)
+        return (0..<rows * k).map { Float(Int(codes[$0]) - 128) * scales[$0 / k] }
+    }
+
+    @Test func int8LinearIsTheProductOfItsQuantizedOperands() {
+        for (m, k, n) in Self.shapes + [(96, 512, 256)] {
+            var rng = Rng(state: UInt64(m * 131 + k * 7 + n))
+            let w = Tensor(shape: [k, n], values: rng.floats(k * n, scale: 0.1))  // (K, N)
+            let x = rng.floats(m * k, scale: 2), residual = rng.floats(m * n)
+            let weight = Int8Weight(quantizing: w)
+            let wq = weight.dequantized()  // (K, N)
+            let xq = Self.dequantizedRows(x, rows: m, k: k)
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1)] {
+                var single = residual, split = residual
+                weight.linear(x, rows: m, into: &single, alpha: alpha, beta: beta, threads: 1)
+                weight.linear(x, rows: m, into: &split, alpha: alpha, beta: beta, threads: 2)
+                #expect(single == split, "\(m)x\(k)x\(n): the thread split changed the result")
+                let exact = zip(Naive.matmul(xq, Array(UnsafeBufferPointer(start: wq.data, count: k * n)), m: m, n: n, k: k),
+                                residual).map { alpha * $0 + beta * $1 }
+                let report = Closeness("int8 \(m)x\(k)x\(n)", got: single, expected: exact, maxAbs: 2e-4, rel: 1e-5)
+                #expect(report.passed, "\(report)")
+                // Quantization error against the unquantized product: a few percent of the output's scale.
+                let fp32 = zip(Naive.matmul(x, Array(UnsafeBufferPointer(start: w.data, count: k * n)), m: m, n: n, k: k),
+                               residual).map { alpha * $0 + beta * $1 }
+                let scale = fp32.map { abs($0) }.max()!
+                let worst = zip(single, fp32).map { abs($0 - $1) }.max()!
+                #expect(worst < 0.03 * scale, "int8 \(m)x\(k)x\(n): error \(worst) against output scale \(scale)")
+            }
+            // A row's result does not depend on the other rows.
+            if m > 1 {
+                var alone = [Float](repeating: 0, count: n), together = [Float](repeating: 0, count: m * n)
+                weight.linear(x, rows: m, into: &together)
+                x.withUnsafeBufferPointer { weight.linear($0.baseAddress! + (m - 1) * k, rows: 1, into: &alone) }
+                #expect(Array(together[((m - 1) * n)...]) == alone, "int8 \(m)x\(k)x\(n): last row alone differs")
+            }
+        }
+    }
+
+    @Test func bf16RoundsToNearestEven() {
+        let values: [Float] = [1, 1 + 1.0 / 256, 1 + 3.0 / 512, -2.5, .infinity, 3.0e38, 1e-40]
+        var out = [UInt16](repeating: 0, count: values.count)
+        album_f32_to_bf16(values, &out, values.count)
+        // 1 + 2^-8 is a tie between 0x3F80 and 0x3F81: even wins; 1 + 3·2^-9 (0.75 ulp) rounds up to 0x3F81.
+        #expect(out == [0x3F80, 0x3F80, 0x3F81, 0xC020, 0x7F80, 0x7F62, 0x0001])
+        var nan = [UInt16](repeating: 0, count: 1)
+        album_f32_to_bf16([Float.nan], &nan, 1)
+        #expect(nan[0] & 0x7F80 == 0x7F80 && nan[0] & 0x007F != 0)
+    }
+
+    @Test func bf16SmallMVariantsMatchTheTwin() {
+        for (m, k, n) in Self.shapes where m <= 32 {
+            var rng = Rng(state: UInt64(m * 17 + k + n))
+            let x = rng.floats(m * k), w = rng.floats(k * n), start = rng.floats(m * n)
+            var bits = [UInt16](repeating: 0, count: k * n)
+            album_f32_to_bf16(w, &bits, k * n)
+            for (alpha, beta) in [(Float(1), Float(0)), (2, -0.5)] {
+                var portable = start, naive = start
+                #expect(album_smallm_bf16_using(ALBUM_SMALLM_PORTABLE, m, n, k, x, k, bits, n, &portable, n, alpha, beta) == 1)
+                album_smallm_bf16_reference(m, n, k, x, k, bits, n, &naive, n, alpha, beta)
+                let report = Closeness("bf16 \(m)x\(k)x\(n)", got: portable, expected: naive, maxAbs: 1e-4, rel: 1e-5)
+                #expect(report.passed, "\(report)")
+                for variant in Self.variants.dropFirst() {
+                    var got = start
+                    guard album_smallm_bf16_using(variant, m, n, k, x, k, bits, n, &got, n, alpha, beta) == 1 else { continue }
+                    #expect(got == portable, "bf16 variant \(variant.rawValue) \(m)x\(k)x\(n) differs from portable")
+                }
+            }
+        }
+    }
+
+    @Test func bf16LinearIsTheProductOfTheWidenedWeight() {
+        for (m, k, n) in Self.shapes + [(70, 1024, 160)] {
+            var rng = Rng(state: UInt64(m * 29 + k * 3 + n))
+            let w = Tensor(shape: [k, n], values: rng.floats(k * n, scale: 0.1))  // (K, N)
+            let x = rng.floats(m * k), residual = rng.floats(m * n)
+            let weight = BF16Weight(rounding: w)
+            let widened = weight.widened()
+            var single = residual, split = residual
+            weight.linear(x, rows: m, into: &single, alpha: 0.5, beta: 1, threads: 1)
+            weight.linear(x, rows: m, into: &split, alpha: 0.5, beta: 1, threads: 2)
+            #expect(single == split, "bf16 \(m)x\(k)x\(n): the thread split changed the result")
+            let expected = zip(Naive.matmul(x, Array(UnsafeBufferPointer(start: widened.data, count: k * n)), m: m, n: n, k: k),
+                               residual).map { 0.5 * $0 + $1 }
+            let report = Closeness("bf16 linear \(m)x\(k)x\(n)", got: single, expected: expected, maxAbs: 2e-4, rel: 1e-5)
+            #expect(report.passed, "\(report)")
+            // Every widened weight is within bf16's half-ulp (2^-9 relative) of the fp32 weight.
+            #expect((0..<k * n).allSatisfy { abs(widened.data[$0] - w.data[$0]) <= abs(w.data[$0]) / 256 })
+        }
+    }
+}
