@@ -204,7 +204,7 @@ int album_int8_has_vnni(void) {
 
 // MARK: Per-thread scratch.
 
-enum { SCRATCH_SLOTS = 4 };
+enum { SCRATCH_SLOTS = 6 };
 static __thread void *scratch_buffer[SCRATCH_SLOTS];
 static __thread size_t scratch_bytes[SCRATCH_SLOTS];
 

@@ -2,6 +2,7 @@
 // out_h = softmax(Q_h K_hᵀ + bias_h [+ causal mask]) V_h. Port of HF eager_attention_forward with scaling = 1.
 // Q, K, V are strided views into fused buffers (heads side by side, d_kv columns each).
 // Legend: Lq = queries, Lk = keys, H = heads, dkv = head dim.
+import CKernels
 import Dispatch
 import Kernels
 
@@ -23,14 +24,23 @@ func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int
             queries lq: Int, keys lk: Int, shape: AttentionShape,
             out: UnsafeMutablePointer<Float>, ldo: Int, scores sharedScores: UnsafeMutablePointer<Float>,
             bias: ((Int, Int) -> UnsafePointer<Float>)?, causal: Bool, causalOffset: Int = 0,
-            recording: AttentionRecording? = nil) {
+            recording: AttentionRecording? = nil, splitHeads: Bool = true) {
     let dkv = shape.headDim
     // Serving with OpenBLAS pinned to one thread (int8): heads in parallel on Album's threads, each with its own
     // scores scratch; every head's arithmetic is the same as in the loop below, so results do not change.
     let parts = min(KernelThreads.count, shape.heads)
-    if recording == nil && lq > 1 && parts > 1 && KernelThreads.splitsAttentionHeads {
-        let extra = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * lq * lk)  // (parts - 1, Lq, Lk)
-        defer { extra.deallocate() }
+    if splitHeads && recording == nil && lq > 1 && parts > 1 && KernelThreads.splitsAttentionHeads {
+        // (parts - 1, Lq, Lk): the calling thread's reusable scratch (a fresh allocation per call page-faulted).
+        let count = (parts - 1) * lq * lk
+        var owned: UnsafeMutablePointer<Float>?
+        defer { owned?.deallocate() }
+        let extra: UnsafeMutablePointer<Float>
+        if let scratch = album_thread_scratch(4, count * MemoryLayout<Float>.stride) {
+            extra = scratch.assumingMemoryBound(to: Float.self)
+        } else {
+            owned = .allocate(capacity: count)
+            extra = owned!
+        }
         let bits = (q: Int(bitPattern: q), k: Int(bitPattern: k), v: Int(bitPattern: v), out: Int(bitPattern: out),
                     shared: Int(bitPattern: sharedScores), extra: Int(bitPattern: extra))
         let perPart = (shape.heads + parts - 1) / parts
@@ -73,6 +83,44 @@ func attend(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int
             Matmul.gemm(m: lq, n: dkv, k: lk, a: product, lda: lk, b: vh, ldb: ldv, c: oh, ldc: ldo)
         }
     }
+}
+
+/// Runs `body(segment, scores)` for every segment 0..<count, split over Album's threads when OpenBLAS is pinned to
+/// one thread (int8 serving) and there is no training tape; else in order on the caller with `shared` scores.
+/// Each thread gets its own scores scratch of `scoresCount` floats; segments write disjoint outputs.
+func forEachSegment(_ count: Int, scoresCount: Int, shared: UnsafeMutablePointer<Float>, recording: Bool,
+                    _ body: (Int, UnsafeMutablePointer<Float>, _ parallel: Bool) -> Void) {
+    let parts = min(KernelThreads.count, count)
+    guard !recording && parts > 1 && KernelThreads.splitsAttentionHeads else {
+        for segment in 0..<count { body(segment, shared, false) }
+        return
+    }
+    let perPart = (count + parts - 1) / parts
+    let sharedBits = Int(bitPattern: shared)
+    withoutActuallyEscaping(body) { body in
+        let run = SegmentBody(run: body)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (part * perPart)..<min(count, (part + 1) * perPart)
+            guard !range.isEmpty else { return }
+            // Part 0 may run on the caller, whose `shared` buffer is free; the others use their thread's scratch.
+            var owned: UnsafeMutablePointer<Float>?
+            defer { owned?.deallocate() }
+            let scores: UnsafeMutablePointer<Float>
+            if part == 0 {
+                scores = UnsafeMutablePointer<Float>(bitPattern: sharedBits)!
+            } else if let scratch = album_thread_scratch(5, scoresCount * MemoryLayout<Float>.stride) {
+                scores = scratch.assumingMemoryBound(to: Float.self)
+            } else {
+                owned = .allocate(capacity: scoresCount)
+                scores = owned!
+            }
+            for segment in range { run.run(segment, scores, true) }
+        }
+    }
+}
+
+private struct SegmentBody: @unchecked Sendable {
+    let run: (Int, UnsafeMutablePointer<Float>, Bool) -> Void
 }
 
 /// The bias-row lookup shared by the head threads: it only reads tensors that outlive the call.

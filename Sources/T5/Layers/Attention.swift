@@ -56,14 +56,15 @@ public final class Attention: @unchecked Sendable {
         let longest = rows.maxLength
         let scores = ws.buffer(.scores, count: longest * longest)
         projection(h, rows: total, into: qkv)
-        for i in 0..<rows.count where rows.lengths[i] > 0 {
+        forEachSegment(rows.count, scoresCount: longest * longest, shared: scores, recording: tape != nil) { i, scores, parallel in
+            guard rows.lengths[i] > 0 else { return }
             let length = rows.lengths[i], base = qkv + rows.offsets[i] * 3 * inner
             let vectors = bias[length]!
             attend(q: base, ldq: 3 * inner, k: base + inner, ldk: 3 * inner, v: base + 2 * inner, ldv: 3 * inner,
                    queries: length, keys: length, shape: shape,
                    out: ctx + rows.offsets[i] * inner, ldo: inner, scores: scores,
                    bias: { head, query in RelativePositionBias.row(vectors, head: head, query: query, length: length) },
-                   causal: causal, recording: tape?.recording(segment: i, scratch: scores))
+                   causal: causal, recording: tape?.recording(segment: i, scratch: scores), splitHeads: !parallel)
         }
         if let tape {
             tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
@@ -82,7 +83,9 @@ public final class Attention: @unchecked Sendable {
         let ctx = ws.buffer(.ctx, count: batch * inner)      // (B, I)
         let scores = ws.buffer(.scores, count: sequences.map { $0.position + 1 }.max() ?? 1)
         projection(h, rows: batch, into: qkv)
-        for (b, sequence) in sequences.enumerated() {
+        let longest = sequences.map { $0.position + 1 }.max() ?? 1
+        forEachSegment(batch, scoresCount: longest, shared: scores, recording: false) { b, scores, _ in
+            let sequence = sequences[b]
             let p = sequence.position, row = qkv + b * 3 * inner
             let keys = sequence.cache(false, layer: layer, position: 0)
             let values = sequence.cache(true, layer: layer, position: 0)
@@ -111,12 +114,13 @@ public final class Attention: @unchecked Sendable {
         let keys = encoded.map(\.length).max() ?? 0
         let scores = ws.buffer(.scores, count: rows.maxLength * keys)
         projection(h, rows: total, into: q)
-        for j in 0..<rows.count where rows.lengths[j] > 0 {
+        forEachSegment(rows.count, scoresCount: rows.maxLength * keys, shared: scores, recording: tape != nil) { j, scores, parallel in
+            guard rows.lengths[j] > 0 else { return }
             let source = encoded[j]
             attend(q: q + rows.offsets[j] * inner, ldq: inner, k: source.crossKeys[layer].data, ldk: inner,
                    v: source.crossValues[layer].data, ldv: inner, queries: rows.lengths[j], keys: source.length,
                    shape: shape, out: ctx + rows.offsets[j] * inner, ldo: inner, scores: scores, bias: nil,
-                   causal: false, recording: tape?.recording(segment: j, scratch: scores))
+                   causal: false, recording: tape?.recording(segment: j, scratch: scores), splitHeads: !parallel)
         }
         if let tape {
             tape.pass.residualAdd(o, ctx, rows: total, into: x, site: tape.outputSite, workspace: ws)
