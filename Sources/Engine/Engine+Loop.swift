@@ -47,10 +47,10 @@ extension Engine {
                 }
             }
             metrics.queueDepth.record(scheduler.queuedCount)
-            metrics.running.record(scheduler.runningCount)
+            metrics.running.record(scheduler.runningRows)
             if !step.admitted.isEmpty || !step.decoding.isEmpty {
                 stats.iterations += 1
-                stats.peakRows = max(stats.peakRows, scheduler.runningCount)
+                stats.peakRows = max(stats.peakRows, scheduler.runningRows)
                 if !step.admitted.isEmpty {
                     stats.encoderPasses += 1
                     stats.peakTasksPerEncoderPass = max(stats.peakTasksPerEncoderPass,
@@ -85,11 +85,13 @@ extension Engine {
                 failedIDs.insert(job.id)
             }
         }
-        let stepping = decoding.filter { !failedIDs.contains($0.id) && $0.sequence != nil }
+        let stepping = decoding.filter { !failedIDs.contains($0.id) && ($0.sequence != nil || $0.beam != nil) }
         guard !stepping.isEmpty else { return finished }
+        let sequences = stepping.filter { $0.sequence != nil }, searches = stepping.filter { $0.beam != nil }
         do {
-            try backend.decodeStep(stepping.map { $0.sequence! })
-            for job in stepping {
+            // Greedy/sampled sequences and every beam search's K rows in one batched decoder step.
+            try backend.decodeStep(sequences.map { $0.sequence! }, beams: searches.map { $0.beam! })
+            for job in sequences {
                 let sequence = job.sequence!
                 var reason = backend.finishReason(of: sequence)
                 if job.texts != nil {
@@ -107,6 +109,12 @@ extension Engine {
                     job.sequence = nil
                 }
             }
+            for job in searches {
+                guard let (ids, reason) = backend.result(of: job.beam!) else { continue }
+                finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention,
+                                                          logProbs: nil, text: nil))))
+                job.beam = nil
+            }
         } catch {
             for job in stepping { finished.append((job, .failure(.internalFailure("decode step failed: \(error)")))) }
         }
@@ -123,8 +131,9 @@ extension Engine {
         job.streamed = ready
     }
 
-    /// Encoder pass for newly admitted rows (prompts built per task group), then: greedy rows start decoding,
-    /// classification rows are scored in one batched decoder pass, beam rows run their search.
+    /// Encoder pass for newly admitted rows (prompts built per task group), then: greedy rows and beam searches
+    /// start decoding (their first step is this iteration's decode step), classification rows are scored in one
+    /// batched decoder pass.
     private func runAdmitted(_ admitted: [Job<Backend>]) throws -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
         // SPE prompts depend on the input embeddings X_i (n_i, d); the model assembles [P_i ; X_i] itself.
         let prompts = PromptBuilder.prompts(for: try admitted.map { PromptRow(task: $0.task, input: try backend.embed($0.inputIDs)) })
@@ -159,27 +168,32 @@ extension Engine {
                 job.sequence = backend.startDecoding(encoded[index], maxNewTokens: maxNewTokens, sampling: sampling)
                 if !stop.isEmpty || job.sink != nil { job.texts = TokenTexts(codec: codec, stops: stop) }
             case .beam(let numBeams, let maxNewTokens):
-                var stop: EngineError?
-                do {
-                    let result = try backend.beamSearch(encoded[index], numBeams: numBeams, maxNewTokens: maxNewTokens) {
-                        stop = job.stopReason(now: configuration.clock())
-                        return stop != nil
-                    }
-                    if let (ids, reason) = result {
-                        finished.append((job, .success(.generated(ids: ids, reason: reason, attention: job.attention,
-                                                                  logProbs: nil, text: nil))))
-                    } else {
-                        finished.append((job, .failure(stop ?? .cancelled)))
-                    }
-                } catch {
-                    finished.append((job, .failure(.internalFailure("beam search failed: \(error)"))))
-                }
+                job.beam = backend.startBeamSearch(encoded[index], numBeams: numBeams, maxNewTokens: maxNewTokens)
+                if configuration.blockingBeamSearch { finished += runBeamToEnd(job) }
             case .score(let targets):
                 scoring.append((ScoringJob(job: job, members: members(index), targets: targets)))
             }
         }
         if !scoring.isEmpty { finished += runScoring(scoring) }
         return finished
+    }
+
+    /// `blockingBeamSearch` only: steps the job's beam search alone until it ends, checking its deadline and
+    /// cancellation before each step.
+    private func runBeamToEnd(_ job: Job<Backend>) -> [(Job<Backend>, Result<JobOutput, EngineError>)] {
+        defer { job.beam = nil }
+        do {
+            while true {
+                if let (ids, reason) = backend.result(of: job.beam!) {
+                    return [(job, .success(.generated(ids: ids, reason: reason, attention: job.attention,
+                                                      logProbs: nil, text: nil)))]
+                }
+                if let stop = job.stopReason(now: configuration.clock()) { return [(job, .failure(stop))] }
+                try backend.decodeStep([], beams: [job.beam!])
+            }
+        } catch {
+            return [(job, .failure(.internalFailure("beam search failed: \(error)")))]
+        }
     }
 
     /// A classification job waiting to be scored: one encoder output per member prompt (one unless an ensemble).
@@ -263,7 +277,7 @@ extension Engine {
         }
         scheduler.finish(done)
         stats.completed += resumable.filter { if case .success = $0.1 { true } else { false } }.count
-        metrics.running.record(scheduler.runningCount)
+        metrics.running.record(scheduler.runningRows)
         condition.unlock()
         for (job, result) in resumable {
             switch result {

@@ -335,7 +335,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                                        deadline: deadline, sink: sink, continuation: continuation)
                 // An ensemble runs one encoder row per member.
                 let pending = PendingRequest(id: id, task: task.name, encoderTokens: task.memberCount * (task.promptLength + ids.count),
-                                             kind: job.kind, arrival: now, deadline: job.deadline)
+                                             kind: job.kind, rows: job.rows, arrival: now, deadline: job.deadline)
                 condition.lock()
                 if cancelled.isSet {
                     condition.unlock()

@@ -34,6 +34,9 @@ public struct EngineConfiguration: Sendable {
     public var clock: @Sendable () -> ContinuousClock.Instant
     /// When set, the model thread passes this gate once per iteration (tests use it to order the queue).
     public var iterationGate: IterationGate?
+    /// Runs each beam search to its end inside the iteration that admits it, as Album did before beam rows joined
+    /// the shared decode step. Every other request waits meanwhile; kept only so `album bench` can compare the two.
+    public var blockingBeamSearch = false
 
     public init(policy: BatchPolicy = BatchPolicy(), maxInputTokens: Int = 512, overflow: OverflowPolicy = .reject,
                 maxNewTokensLimit: Int = 256, maxBeams: Int = 8, maxCandidates: Int = 64,

@@ -6,7 +6,7 @@ public struct EngineStatistics: Sendable, Equatable {
     public var iterations = 0
     /// Encoder passes (iterations that admitted requests).
     public var encoderPasses = 0
-    /// Most rows (running sequences plus newly admitted) seen in one iteration.
+    /// Most decoder rows (running plus newly admitted; a beam search holds K) seen in one iteration.
     public var peakRows = 0
     /// Most distinct tasks admitted into one encoder pass.
     public var peakTasksPerEncoderPass = 0

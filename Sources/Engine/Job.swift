@@ -1,6 +1,6 @@
 // One request inside the engine: everything prepared on submit (pinned task version, ids, targets) plus the
 // continuation to resume and the per-row model state the engine thread attaches while it runs. Its deadline and
-// cancel flag let the model thread stop long work (scoring chunks, beam steps) as soon as the request is over.
+// cancel flag let the model thread stop long work (scoring chunks) as soon as the request is over.
 import Kernels
 import Prompts
 import Scheduling
@@ -18,6 +18,7 @@ enum JobOutput: Sendable {
 enum JobWork: Sendable {
     /// Token by token in the shared decode steps: greedy, or as `sampling` says; `stop` ends it on text.
     case decode(maxNewTokens: Int, sampling: SamplingParameters?, stop: [String])
+    /// A beam search whose K rows step in the shared decode steps, one token per iteration.
     case beam(numBeams: Int, maxNewTokens: Int)
     case score(targets: [[Int32]])
 }
@@ -51,6 +52,7 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
 
     // Engine-thread state.
     var sequence: Backend.Sequence?
+    var beam: Backend.Beam?
     var attention: [Float]?
     /// Decoded text per token, for stop sequences and streams; nil when the job needs neither.
     var texts: TokenTexts?
@@ -82,7 +84,13 @@ final class Job<Backend: ModelBackend>: @unchecked Sendable {
     }
 
     var kind: RequestKind {
-        if case .decode = work { return .incremental }
-        return .oneShot
+        if case .score = work { return .oneShot }
+        return .incremental
+    }
+
+    /// Rows of the running batch the job holds: K for a beam search, else 1.
+    var rows: Int {
+        if case .beam(let numBeams, _) = work { return numBeams }
+        return 1
     }
 }

@@ -10,6 +10,8 @@ public protocol ModelBackend: AnyObject, Sendable {
     associatedtype Encoded
     /// Per-row greedy decoding state.
     associatedtype Sequence: AnyObject
+    /// Per-request beam search state: K hypotheses, each a decoder row of the shared decode step.
+    associatedtype Beam: AnyObject
 
     /// d_model.
     var dModel: Int { get }
@@ -27,18 +29,20 @@ public protocol ModelBackend: AnyObject, Sendable {
     /// Starts decoding one row: greedy when `sampling` is nil, else as it says (its choice depends on the row's
     /// own logits, seed and position only, never on the batch).
     func startDecoding(_ encoded: Encoded, maxNewTokens: Int, sampling: SamplingParameters?) -> Sequence
-    /// One batched step for every sequence given (none of them finished).
-    func decodeStep(_ sequences: [Sequence]) throws
+    /// Starts a beam search (HF semantics, heuristic early stopping) for one row; no step has run yet.
+    func startBeamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) -> Beam
+    /// One batched decoder step for every sequence and every beam search given (none of them finished): each
+    /// sequence gains a token, each search's K rows are decoded in the same pass and its hypotheses advance by one
+    /// token. A row's result never depends on the other rows of the batch.
+    func decodeStep(_ sequences: [Sequence], beams: [Beam]) throws
     /// Generated ids so far (after the decoder start token, `</s>` included once produced).
     func tokens(of sequence: Sequence) -> [Int32]
     /// Log-probabilities per generated token, when the sequence's sampling parameters ask for them.
     func logProbs(of sequence: Sequence) -> [StepLogProbs]
     /// `nil` while running; why it stopped once finished.
     func finishReason(of sequence: Sequence) -> FinishReason?
-    /// Beam search for one row; returns the best hypothesis' ids and why it stopped, or nil when `shouldStop`
-    /// (asked before every decoder step) answered true.
-    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int,
-                    shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)?
+    /// nil while the search runs; once it ended, the best hypothesis' ids and why it stopped.
+    func result(of beam: Beam) -> (ids: [Int32], reason: FinishReason)?
     /// Summed log-probabilities of each target sequence (ids, `</s>` included) given each row, in one batched pass.
     func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]]
 }

@@ -1,5 +1,5 @@
-// The real model behind the engine: `T5Model` (packed ragged encoder, per-sequence decoding, beam search, scoring)
-// and the `Tokenizer`. Thin adapters only; the numerics live in the T5 and Tokenization modules.
+// The real model behind the engine: `T5Model` (packed ragged encoder, per-sequence decoding and beam searches in
+// one decode step, scoring) and the `Tokenizer`. Thin adapters only; the numerics live in the T5 and Tokenization modules.
 import Foundation
 import Kernels
 import T5
@@ -34,15 +34,18 @@ public final class T5Backend: ModelBackend {
         model.startDecoding(encoded, maxNewTokens: maxNewTokens, sampling: sampling)
     }
     public func logProbs(of sequence: DecoderSequence) -> [StepLogProbs] { sequence.logProbs }
-    public func decodeStep(_ sequences: [DecoderSequence]) throws { model.decodeStep(sequences) }
+    public func decodeStep(_ sequences: [DecoderSequence], beams: [BeamSearchState]) throws {
+        model.decodeStep(sequences, beams: beams)
+    }
     public func tokens(of sequence: DecoderSequence) -> [Int32] { sequence.tokens }
     public func finishReason(of sequence: DecoderSequence) -> FinishReason? {
         sequence.finishReason
     }
-    public func beamSearch(_ encoded: EncoderOutput, numBeams: Int, maxNewTokens: Int,
-                           shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)? {
-        guard let ids = model.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens,
-                                         stopping: .heuristic, shouldStop: shouldStop) else { return nil }
+    public func startBeamSearch(_ encoded: EncoderOutput, numBeams: Int, maxNewTokens: Int) -> BeamSearchState {
+        model.startBeamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens, stopping: .heuristic)
+    }
+    public func result(of beam: BeamSearchState) -> (ids: [Int32], reason: FinishReason)? {
+        guard let ids = beam.result else { return nil }
         return (ids, ids.last == Int32(model.config.eosTokenID) ? .eos : .length)
     }
     public func score(_ items: [(encoded: EncoderOutput, targets: [[Int32]])]) throws -> [[Double]] {

@@ -5,7 +5,8 @@
 public struct BatchPolicy: Hashable, Sendable {
     /// Most requests waiting to be admitted; `add` throws `.queueFull` beyond it.
     public var maxQueueSize: Int
-    /// Most sequences in the running batch (decoding and newly admitted together).
+    /// Most decoder rows in the running batch (decoding and newly admitted together); a beam search holds one row
+    /// per beam. A single request wider than this still runs, alone.
     public var maxBatchRows: Int
     /// Most encoder positions (summed over rows, packed) admitted into one encoder pass. A single request longer
     /// than this still runs alone, so no request can be starved by the limit.

@@ -1,4 +1,5 @@
-// A request as the scheduler sees it: an id, its task, its encoder length and its deadline. No tensors.
+// A request as the scheduler sees it: an id, its task, its encoder length, its decoder rows and its deadline. No
+// tensors.
 // The engine keeps the tensors and continuations keyed by `RequestID` (vLLM's `Request` vs `SequenceGroup` split).
 
 /// Opaque identifier of one request inside the engine.
@@ -11,9 +12,10 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
 
 /// How a request uses the model once its encoder pass has run.
 public enum RequestKind: Hashable, Sendable {
-    /// Step-by-step greedy decoding: the sequence joins the decode batch and leaves when it finishes.
+    /// Step-by-step decoding (greedy, sampled, or a beam search's K rows): the request joins the decode batch and
+    /// leaves when it finishes.
     case incremental
-    /// Work that completes in the iteration that admits it (rank classification, beam search).
+    /// Work that completes in the iteration that admits it (rank classification).
     case oneShot
 }
 
@@ -25,18 +27,22 @@ public struct PendingRequest: Hashable, Sendable {
     /// Encoder positions this request adds to an encoder pass (prompt rows + input tokens).
     public let encoderTokens: Int
     public let kind: RequestKind
+    /// Rows of the running batch this request holds: 1, or K for a beam search of K beams.
+    public let rows: Int
     /// When the request was accepted.
     public let arrival: ContinuousClock.Instant
     /// After this instant the request fails with "deadline exceeded", queued or running.
     public let deadline: ContinuousClock.Instant?
 
-    public init(id: RequestID, task: String, encoderTokens: Int, kind: RequestKind,
+    public init(id: RequestID, task: String, encoderTokens: Int, kind: RequestKind, rows: Int = 1,
                 arrival: ContinuousClock.Instant, deadline: ContinuousClock.Instant?) {
         precondition(encoderTokens > 0, "a request has at least one encoder position")
+        precondition(rows > 0, "a request holds at least one row")
         self.id = id
         self.task = task
         self.encoderTokens = encoderTokens
         self.kind = kind
+        self.rows = rows
         self.arrival = arrival
         self.deadline = deadline
     }

@@ -7,7 +7,8 @@ import DequeModule
 ///
 /// Policy:
 /// - a bounded FIFO queue per task; tasks take turns (round robin), so one busy task cannot starve the others;
-/// - at most `maxBatchRows` sequences run at once and an encoder pass holds at most `maxBatchTokens` positions;
+/// - at most `maxBatchRows` decoder rows run at once (a beam search holds K) and an encoder pass holds at most
+///   `maxBatchTokens` positions; a request wider than `maxBatchRows` runs alone;
 /// - while nothing runs, a partial batch waits at most `maxWait` for company; while something runs, newcomers
 ///   join at the next iteration;
 /// - deadlines are enforced for queued and running requests; a cancelled request leaves at the next iteration.
@@ -18,8 +19,10 @@ public struct Scheduler: Sendable {
     private var queues: [String: Deque<PendingRequest>] = [:]
     /// Tasks with waiting requests, in the order they get their next turn.
     private var ring: Deque<String> = []
-    /// Rows in use, in admission order.
+    /// Requests holding rows, in admission order.
     private var running: [PendingRequest] = []
+    /// Rows `running` holds (each request's `rows`).
+    public private(set) var runningRows = 0
     /// Running requests whose client went away; removed at the next `schedule`.
     private var cancelledRunning: Set<RequestID> = []
     private var known: Set<RequestID> = []
@@ -33,7 +36,7 @@ public struct Scheduler: Sendable {
 
     // MARK: Observation
 
-    /// Sequences holding a row.
+    /// Requests holding rows (`runningRows` counts the rows).
     public var runningCount: Int { running.count }
     /// Nothing waiting and nothing running.
     public var isIdle: Bool { queuedCount == 0 && running.isEmpty }
@@ -89,6 +92,7 @@ public struct Scheduler: Sendable {
         let done = Set(ids)
         guard !done.isEmpty else { return }
         let before = running.count
+        runningRows -= running.lazy.filter { done.contains($0.id) }.reduce(0) { $0 + $1.rows }
         running.removeAll { done.contains($0.id) }
         precondition(before - running.count == done.count, "finish() names a request that is not running")
         known.subtract(done)
@@ -150,9 +154,9 @@ public struct Scheduler: Sendable {
 
     /// Whether waiting requests may start now.
     private func batchIsReady(now: ContinuousClock.Instant) -> Bool {
-        guard queuedCount > 0, running.count < policy.maxBatchRows else { return false }
+        guard queuedCount > 0, runningRows < policy.maxBatchRows else { return false }
         if !running.isEmpty || isDraining { return true }
-        if queuedCount >= policy.maxBatchRows { return true }
+        if queues.values.reduce(0, { $0 + $1.reduce(0) { $0 + $1.rows } }) >= policy.maxBatchRows { return true }
         if queues.values.reduce(0, { $0 + $1.reduce(0) { $0 + $1.encoderTokens } }) >= policy.maxBatchTokens {
             return true
         }
@@ -160,15 +164,18 @@ public struct Scheduler: Sendable {
     }
 
     /// Round robin over tasks, FIFO within a task, until rows or encoder tokens run out. A task whose head does
-    /// not fit keeps its turn for the next iteration, so large requests are delayed, never skipped forever.
+    /// not fit keeps its turn for the next iteration, so large requests are delayed, never skipped forever (one
+    /// wider than the whole batch runs once nothing else does).
     private mutating func admit(into step: inout SchedulerStep) {
         var tokens = 0
-        while running.count < policy.maxBatchRows, let task = ring.first {
+        while runningRows < policy.maxBatchRows, let task = ring.first {
             let head = queues[task]!.first!
             if !step.admitted.isEmpty && tokens + head.encoderTokens > policy.maxBatchTokens { break }
+            if !running.isEmpty && runningRows + head.rows > policy.maxBatchRows { break }
             queues[task]!.removeFirst()
             queuedCount -= 1
             tokens += head.encoderTokens
+            runningRows += head.rows
             running.append(head)
             step.admitted.append(head)
             ring.removeFirst()

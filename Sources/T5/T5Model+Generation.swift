@@ -19,17 +19,20 @@ extension T5Model {
                                sampling: sampling)
     }
 
-    /// One batched step over the unfinished `sequences`: appends to each the argmax token, or the token its
-    /// `sampling` chooses (a function of its own logits, seed and position only, so the batch does not change it);
-    /// a sequence finishes on EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Finished ones are
-    /// skipped.
-    /// - Parameter minNewTokens: EOS cannot be chosen before a sequence holds this many tokens (HF min_new_tokens).
-    public func decodeStep(_ sequences: [DecoderSequence], minNewTokens: Int = 0) {
+    /// One batched step over the unfinished `sequences` and the K rows of every unfinished beam search in `beams`,
+    /// all in one decoder pass: appends to each sequence the argmax token, or the token its `sampling` chooses (a
+    /// function of its own logits, seed and position only, so the batch does not change it); a sequence finishes on
+    /// EOS (`.eos`) or when it holds `maxNewTokens` tokens (`.length`). Each beam search then does its bookkeeping
+    /// on its own rows' logits (`BeamSearchState`). Finished sequences and searches are skipped.
+    /// - Parameter minNewTokens: EOS cannot be chosen before a sequence holds this many tokens (HF min_new_tokens);
+    ///   beam searches ignore it.
+    public func decodeStep(_ sequences: [DecoderSequence], beams: [BeamSearchState] = [], minNewTokens: Int = 0) {
         let active = sequences.filter { !$0.isFinished }
-        guard !active.isEmpty else { return }
+        let searching = beams.filter { !$0.isFinished }
+        guard !active.isEmpty || !searching.isEmpty else { return }
         let vocab = config.vocabSize, eos = config.eosTokenID
         workspaces.with { ws in
-            let logits = stepLogits(active, workspace: ws)  // (B, V)
+            let logits = stepLogits(active + searching.flatMap(\.rows), workspace: ws)  // (B + ΣK, V)
             for (b, sequence) in active.enumerated() {
                 let row = logits + b * vocab
                 if sequence.tokens.count < minNewTokens { row[eos] = -.infinity }
@@ -44,6 +47,11 @@ extension T5Model {
                     sequence.recordLogProbs(TokenSampler.logProbs(row, count: vocab, chosen: token, top: top))
                 }
                 sequence.append(token)
+            }
+            var firstRow = active.count
+            for search in searching {
+                search.advance(logits: logits + firstRow * vocab)
+                firstRow += search.numBeams
             }
         }
     }

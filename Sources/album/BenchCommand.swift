@@ -1,7 +1,8 @@
 // `album bench`: a llama-bench style markdown report — BLAS core type and CPU, sgemm GFLOP/s on T5 shapes,
 // encoder tokens/s and decode steps/s for several batch sizes — on a t5-small-shaped model with random weights
 // built in memory (no download), or on a real checkpoint with --model. Sections live in BenchSection(s).swift.
-// `--train` prints the machine and the prompt-tuning section (TrainBenchSection.swift) instead.
+// `--train` prints the machine and the prompt-tuning section (TrainBenchSection.swift) instead; `--beam-mix` the
+// machine and greedy latency next to beam searches through the serving engine (BeamMixBenchSection.swift).
 import ArgumentParser
 import Foundation
 import Kernels
@@ -70,6 +71,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "--train: dropout of the frozen model (Album's training default).")
     var dropout = 0.1
 
+    @Flag(name: .customLong("beam-mix"), help: "Measure greedy request latency (p50/p99) through the serving engine while beam searches run, with searches blocking an iteration (before) and interleaved (now), instead of the other sections.")
+    var beamMix = false
+
+    @Option(name: .customLong("beam-mix-interval-ms"), help: "--beam-mix: milliseconds between greedy arrivals.")
+    var beamMixIntervalMs = 100
+
+    @Option(name: .customLong("beam-mix-requests"), help: "--beam-mix: greedy requests per run.")
+    var beamMixRequests = 100
+
     func validate() throws {
         if train {
             guard promptLength >= 0, length - promptLength >= 1 else {
@@ -86,6 +96,9 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--ensemble must be between 2 and \(ArtifactLimits.defaultMaxEnsembleMembers)")
             }
             guard promptLength >= 1, length - promptLength >= 1 else { throw ValidationError("--prompt-length must be in [1, --length)") }
+        }
+        guard beamMixIntervalMs >= 1, beamMixRequests >= 1 else {
+            throw ValidationError("--beam-mix-interval-ms, --beam-mix-requests must be ≥ 1")
         }
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
         guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
@@ -115,13 +128,21 @@ struct BenchCommand: AsyncParsableCommand {
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
                                    tokenizerMegabytes: tokenizerMegabytes)
         let only = sections.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
-        let sections: [any BenchSection] = (train
+        var sections: [any BenchSection] = (train
             ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,
                                                    batchSizes: Self.parseBatchSizes(trainBatchSizes) ?? [8],
                                                    steps: trainSteps, dropout: dropout)]
             : BenchSections.all + (ensemble.map { [EnsembleBenchSection(members: $0, promptLength: promptLength)] } ?? [])
                 + (precisions.flatMap(Self.parsePrecisions).map { [PrecisionSection(precisions: $0, makeModel: makeModel)] } ?? []))
             .filter { only?.contains($0.key) ?? true }
+        if beamMix {
+            #if ALBUM_SERVER
+            sections = [MachineSection(), BeamMixBenchSection(greedyRequests: beamMixRequests,
+                                                              greedyInterval: .milliseconds(beamMixIntervalMs))]
+            #else
+            throw ValidationError("--beam-mix needs the serving engine (this build has ALBUM_MODEL_ONLY set)")
+            #endif
+        }
         if json {
             let report = try sections.map { (title: $0.title, lines: try $0.run(context)) }
             let data = try JSONSerialization.data(withJSONObject: BenchJSON.document(report),

@@ -8,9 +8,9 @@ private struct Script {
     let origin = ContinuousClock.now
     func at(_ ms: Int) -> ContinuousClock.Instant { origin.advanced(by: .milliseconds(ms)) }
 
-    func request(_ id: UInt64, _ task: String, tokens: Int = 10, kind: RequestKind = .incremental,
+    func request(_ id: UInt64, _ task: String, tokens: Int = 10, kind: RequestKind = .incremental, rows: Int = 1,
                  at ms: Int = 0, deadline: Int? = nil) -> PendingRequest {
-        PendingRequest(id: RequestID(id), task: task, encoderTokens: tokens, kind: kind,
+        PendingRequest(id: RequestID(id), task: task, encoderTokens: tokens, kind: kind, rows: rows,
                        arrival: at(ms), deadline: deadline.map(at))
     }
 }
@@ -93,6 +93,58 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
         #expect(ids(step.decoding) == [2], "one-shot work never joins the decode batch")
         sched.finish([RequestID(1)])
         #expect(sched.runningCount == 1)
+    }
+
+    @Test func beamSearchesHoldOneRowPerBeam() throws {
+        let s = Script()
+        var sched = Scheduler(policy: BatchPolicy(maxBatchRows: 6, maxBatchTokens: 1000, maxWait: .zero))
+        try sched.add(s.request(1, "a", rows: 4))
+        try sched.add(s.request(2, "a"))
+        try sched.add(s.request(3, "a", rows: 3))
+        try sched.add(s.request(4, "a"))
+        var step = sched.schedule(now: s.at(0))
+        #expect(ids(step.admitted) == [1, 2], "4 + 1 rows; the 3-row search does not fit the sixth row")
+        #expect(ids(step.decoding) == [1, 2], "beam rows step with the greedy ones")
+        #expect(sched.runningRows == 5 && sched.runningCount == 2)
+        step = sched.schedule(now: s.at(1))
+        #expect(step.admitted.isEmpty, "the head of the queue waits for rows; nothing behind it jumps ahead")
+        sched.finish([RequestID(2)])
+        #expect(sched.runningRows == 4)
+        sched.finish([RequestID(1)])
+        step = sched.schedule(now: s.at(2))
+        #expect(ids(step.admitted) == [3, 4] && sched.runningRows == 4)
+    }
+
+    @Test func aSearchWiderThanTheBatchRunsAlone() throws {
+        let s = Script()
+        var sched = Scheduler(policy: BatchPolicy(maxBatchRows: 2, maxBatchTokens: 1000, maxWait: .zero))
+        try sched.add(s.request(1, "a"))
+        try sched.add(s.request(2, "a", rows: 4))
+        try sched.add(s.request(3, "a"))
+        var step = sched.schedule(now: s.at(0))
+        #expect(ids(step.admitted) == [1])
+        sched.finish([RequestID(1)])
+        step = sched.schedule(now: s.at(1))
+        #expect(ids(step.admitted) == [2] && sched.runningRows == 4, "alone, over the limit, so it cannot starve")
+        step = sched.schedule(now: s.at(2))
+        #expect(step.admitted.isEmpty && ids(step.decoding) == [2])
+        sched.finish([RequestID(2)])
+        step = sched.schedule(now: s.at(3))
+        #expect(ids(step.admitted) == [3] && sched.runningRows == 1)
+    }
+
+    @Test func cancelledOrExpiredSearchesFreeTheirRows() throws {
+        let s = Script()
+        var sched = Scheduler(policy: BatchPolicy(maxBatchRows: 8, maxBatchTokens: 1000, maxWait: .zero))
+        try sched.add(s.request(1, "a", rows: 4))
+        try sched.add(s.request(2, "b", rows: 3, deadline: 10))
+        _ = sched.schedule(now: s.at(0))
+        #expect(sched.runningRows == 7)
+        #expect(sched.cancel(RequestID(1)) == .stopsAtNextStep)
+        var step = sched.schedule(now: s.at(1))
+        #expect(ids(step.cancelled) == [1] && sched.runningRows == 3)
+        step = sched.schedule(now: s.at(10))
+        #expect(ids(step.expired) == [2] && sched.runningRows == 0 && sched.isIdle)
     }
 
     @Test func busyTaskCannotStarveOthers() throws {
@@ -189,8 +241,8 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
         #expect(sched.queuedByTask == ["a": 1])
     }
 
-    /// A long random script: invariants hold at every step (rows and tokens within limits, the decode batch is
-    /// exactly the running incremental requests, and every request leaves exactly once).
+    /// A long random script: invariants hold at every step (rows, beam rows included, and tokens within limits; the
+    /// decode batch is exactly the running incremental requests, and every request leaves exactly once).
     @Test func randomScriptKeepsInvariants() throws {
         let s = Script()
         let policy = BatchPolicy(maxQueueSize: 64, maxBatchRows: 5, maxBatchTokens: 120, maxWait: .milliseconds(2))
@@ -200,16 +252,19 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
         var outstanding: Set<UInt64> = []
         var running: Set<UInt64> = []
         var left: [UInt64: Int] = [:]  // decode steps left per running incremental request
+        var rows: [UInt64: Int] = [:]  // rows each request holds once running
         var finishedCount = 0
         for t in 0..<2000 {
             for _ in 0..<Int(rng.next() % 3) {
                 let tasks = ["a", "a", "a", "b", "c"]
                 let r = s.request(nextID, tasks[Int(rng.next() % 5)], tokens: 1 + Int(rng.next() % 70),
-                                  kind: rng.next() % 4 == 0 ? .oneShot : .incremental, at: t,
+                                  kind: rng.next() % 4 == 0 ? .oneShot : .incremental,
+                                  rows: rng.next() % 3 == 0 ? 2 + Int(rng.next() % 5) : 1, at: t,  // beams, some > 5
                                   deadline: rng.next() % 10 == 0 ? t + 15 : nil)
                 do {
                     try sched.add(r)
                     outstanding.insert(nextID)
+                    rows[nextID] = r.rows
                 } catch {
                     #expect(error == .queueFull(capacity: 64))
                 }
@@ -219,8 +274,6 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
                 if sched.cancel(RequestID(victim)) == .removedFromQueue { outstanding.remove(victim) }
             }
             let step = sched.schedule(now: s.at(t))
-            #expect(step.admitted.count + running.count - step.expired.filter { running.contains($0.rawValue) }.count
-                    - step.cancelled.count <= policy.maxBatchRows)
             #expect(step.admitted.count <= 1 || step.encoderTokens <= policy.maxBatchTokens)
             for id in step.expired + step.cancelled {
                 #expect(outstanding.remove(id.rawValue) != nil, "request \(id) left twice")
@@ -244,6 +297,8 @@ private func ids(_ requests: [RequestID]) -> [UInt64] { requests.map(\.rawValue)
                 finishedCount += 1
             }
             #expect(sched.runningCount == running.count)
+            #expect(sched.runningRows == running.reduce(0) { $0 + rows[$1]! })
+            #expect(sched.runningRows <= policy.maxBatchRows || running.count == 1, "only a lone request exceeds the rows")
         }
         #expect(finishedCount > 500)
     }

@@ -1,7 +1,8 @@
 // A model backend for server tests: the real fixture T5 (`T5Backend`) behind two switches. `hold()` stops the model
 // thread at the start of the next encoder pass until `release()`, so a request stays in flight for as long as a test
 // needs (a drain, a disconnect) without timing; `failEncoderPasses` makes encoder passes throw (HTTP 500); `onStep`
-// runs a hook before every scoring chunk and beam step (tests advance a manual clock there).
+// runs a hook before every scoring chunk and every decode step that holds beam rows (tests advance a manual clock
+// there).
 import Engine
 import Foundation
 import Kernels
@@ -13,6 +14,7 @@ import Testing
 final class ControlledBackend: ModelBackend, @unchecked Sendable {
     typealias Encoded = T5Backend.Encoded
     typealias Sequence = T5Backend.Sequence
+    typealias Beam = T5Backend.Beam
 
     let base: T5Backend
     // Guarded by `condition`.
@@ -70,27 +72,26 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
         base.startDecoding(encoded, maxNewTokens: maxNewTokens, sampling: sampling)
     }
     func logProbs(of sequence: Sequence) -> [StepLogProbs] { base.logProbs(of: sequence) }
-    func decodeStep(_ sequences: [Sequence]) throws { try base.decodeStep(sequences) }
+    func decodeStep(_ sequences: [Sequence], beams: [Beam]) throws {
+        if !beams.isEmpty { countStep() }
+        try base.decodeStep(sequences, beams: beams)
+    }
     func tokens(of sequence: Sequence) -> [Int32] { base.tokens(of: sequence) }
     func finishReason(of sequence: Sequence) -> FinishReason? { base.finishReason(of: sequence) }
-    func beamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int,
-                    shouldStop: () -> Bool) throws -> (ids: [Int32], reason: FinishReason)? {
-        try base.beamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens) {
-            if shouldStop() { return true }
-            countStep()
-            return false
-        }
+    func startBeamSearch(_ encoded: Encoded, numBeams: Int, maxNewTokens: Int) -> Beam {
+        base.startBeamSearch(encoded, numBeams: numBeams, maxNewTokens: maxNewTokens)
     }
+    func result(of beam: Beam) -> (ids: [Int32], reason: FinishReason)? { base.result(of: beam) }
     func score(_ items: [(encoded: Encoded, targets: [[Int32]])]) throws -> [[Double]] {
         countStep()
         return try base.score(items)
     }
 
-    /// Runs `body` before every scoring chunk and every beam-search step from now on (a test advances its manual
+    /// Runs `body` before every scoring chunk and every decode step with beam rows from now on (a test advances its manual
     /// clock there, so each step "takes" a fixed time without any sleep).
     func onStep(_ body: @escaping @Sendable () -> Void) { condition.withLock { stepHook = body } }
 
-    /// Scoring chunks and beam-search steps run so far.
+    /// Scoring chunks and decode steps with beam rows run so far.
     var steps: Int { condition.withLock { stepCount } }
 
     private func countStep() {

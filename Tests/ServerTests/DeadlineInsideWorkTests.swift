@@ -1,5 +1,5 @@
-// Deadlines and cancellation reach inside long work: scoring runs in chunks and beam search step by step, and the
-// model thread checks the request between them. A manual clock that the backend advances by 100 ms per chunk or
+// Deadlines and cancellation reach inside long work: scoring runs in chunks and beam search one step per engine
+// iteration, and the model thread checks the request between them. A manual clock that the backend advances by 100 ms per chunk or
 // step makes "time" exact: a 300 ms deadline stops after exactly three steps (504), never after all twenty.
 import Engine
 import Foundation
@@ -88,10 +88,12 @@ import Testing
                                          body: json(#"{"task": "peft-pt", "input": "hello", "num_beams": 2, "max_new_tokens": 200}"#))
             }
             try await poll("the request to be queued") { fixture.engine.queueDepth == 1 }
-            try await gate.step()
+            // One beam step per iteration: steps at 0, 100 and 200 ms; the fourth iteration (300 ms) expires it.
+            for _ in 0..<4 { try await gate.step() }
             try expectError(try await request.value, status: 504, code: "deadline_exceeded",
                             message: .exact("the request did not finish within its 300 ms deadline"), "beam deadline")
             #expect(fixture.backend.steps == 3)
+            #expect(fixture.engine.runningCount == 0, "the expired beam search freed its rows")
         }
         await fixture.engine.shutdown()
     }
