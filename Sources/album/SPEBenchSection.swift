@@ -68,15 +68,17 @@ struct SPEBenchSection: BenchSection {
             ("1 static task", Array(repeating: staticTasks[0], count: 16)),
             ("16 tasks: 8 SPE (2 albums, 2 ATTEMPT) + 8 static", mixed),
         ]
-        lines += ["", "| batch of 16 | prompts (ms) | ms / batch | requests/s | × throughput of 1 SPE task |",
-                  "|---|---:|---:|---:|---:|"]
-        var single = 0.0
+        lines += ["", "| batch of 16 | prompts (ms) | ms / batch | requests/s | × throughput of 1 SPE task | × of 1 static task |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        var measured: [(name: String, prompt: Double, seconds: Double)] = []
         for (name, tasks) in batches {
             let prompt = try promptSeconds(tasks)
-            let seconds = try BenchTimer.best(repeats: context.repeats) { try request(tasks) }
-            if single == 0 { single = seconds }
-            lines.append("| \(name) | \(BenchTimer.format(prompt * 1e3, 3)) | \(BenchTimer.format(seconds * 1e3)) | "
-                + "\(BenchTimer.format(16 / seconds, 2)) | \(BenchTimer.format(single / seconds, 3)) |")
+            measured.append((name, prompt, try BenchTimer.best(repeats: context.repeats) { try request(tasks) }))
+        }
+        for row in measured {
+            lines.append("| \(row.name) | \(BenchTimer.format(row.prompt * 1e3, 3)) | \(BenchTimer.format(row.seconds * 1e3)) | "
+                + "\(BenchTimer.format(16 / row.seconds, 2)) | \(BenchTimer.format(measured[0].seconds / row.seconds, 3)) | "
+                + "\(BenchTimer.format(measured[1].seconds / row.seconds, 3)) |")
         }
         return lines
     }
