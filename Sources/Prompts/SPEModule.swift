@@ -80,7 +80,7 @@ public final class SPEModule: Sendable {
     /// - Returns: prompts[b] (l, d) and weights[b] (M'), where weights are over the album entries (then P_task last in
     ///   ATTEMPT mode).
     public func instancePrompts(_ inputs: [Tensor]) -> (prompts: [Tensor], weights: [[Float]]) {
-        let (b, d, m, l) = (inputs.count, dModel, candidateCount, promptLength)
+        let (b, d, m) = (inputs.count, dModel, candidateCount)
         if b == 0 { return ([], []) }
         // 1. x̂ = max over the real rows (plus E[pad] in ATTEMPT-parity mode).          (B, d)
         let pooled = Tensor(uninitialized: [b, d])
