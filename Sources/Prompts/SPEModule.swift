@@ -1,6 +1,8 @@
 // SPE cross-task attention at inference (spec §7.3), batched per task group:
 //   x̂ = maxpool(X);  u = W_up · SiLU(W_down · x̂);  s = K'·norm(u) + b;  a = softmax(s);  P = c·P_task + Σ_j a_j A_j
 // with the LayerNorm affine and 1/T folded into the keys at load: K' = K·diag(γ)/T, b = K·β/T (exact algebra).
+// The bottleneck and key products are one sgemv per row and the album term one streaming product per group, so a
+// row's prompt is the same bits alone or in any group (the training forward in +Backward keeps its own products).
 // In ATTEMPT mode P_task is candidate M+1 with key max-rows(P_task), so c = 1 + a_{M+1}; otherwise c = 1.
 // The unfused reference twin is SPEReference.swift.
 import Foundation
@@ -78,7 +80,7 @@ public final class SPEModule: Sendable {
     /// - Returns: prompts[b] (l, d) and weights[b] (M'), where weights are over the album entries (then P_task last in
     ///   ATTEMPT mode).
     public func instancePrompts(_ inputs: [Tensor]) -> (prompts: [Tensor], weights: [[Float]]) {
-        let (b, d, m, l) = (inputs.count, dModel, candidateCount, promptLength)
+        let (b, d, m) = (inputs.count, dModel, candidateCount)
         if b == 0 { return ([], []) }
         // 1. x̂ = max over the real rows (plus E[pad] in ATTEMPT-parity mode).          (B, d)
         let pooled = Tensor(uninitialized: [b, d])
@@ -91,13 +93,26 @@ public final class SPEModule: Sendable {
             }
         }
         // 2. hidden = SiLU(x̂ W_downᵀ)                                                  (B, r)
-        let hidden = matmulTransposed(pooled, down)
+        let r = bottleneck
+        let hidden = Tensor(uninitialized: [b, r])
+        for row in 0..<b {  // one sgemv per row: W_down (r, d) · x̂_b
+            Matmul.gemv(rows: r, columns: d, a: down.data, lda: d, transposed: false, x: pooled.data + row * d,
+                        y: hidden.data + row * r)
+        }
         for i in 0..<hidden.count { let z = hidden.data[i]; hidden.data[i] = z / (1 + exp(-z)) }
         // 3. u = hidden W_upᵀ, normalised per row without affine (folded into the keys)     (B, d)
-        let u = matmulTransposed(hidden, up)
+        let u = Tensor(uninitialized: [b, d])
+        for row in 0..<b {  // W_up (d, r) · hidden_b
+            Matmul.gemv(rows: d, columns: r, a: up.data, lda: r, transposed: false, x: hidden.data + row * r,
+                        y: u.data + row * d)
+        }
         for row in 0..<b { normalise(u.data + row * d, count: d) }
         // 4. s = norm(u) K'ᵀ + b; a = softmax(s)                                             (B, M')
-        let scores = matmulTransposed(u, foldedKeys)
+        let scores = Tensor(uninitialized: [b, m])
+        for row in 0..<b {  // K' (M', d) · norm(u_b)
+            Matmul.gemv(rows: m, columns: d, a: foldedKeys.data, lda: d, transposed: false, x: u.data + row * d,
+                        y: scores.data + row * m)
+        }
         var weights: [[Float]] = []
         for row in 0..<b {
             let s = scores.data + row * m
@@ -107,22 +122,28 @@ public final class SPEModule: Sendable {
             for j in 0..<m { s[j] = exp(s[j] - maxScore); sum += s[j] }
             weights.append((0..<m).map { s[$0] / sum })
         }
-        // 5. The album GEMM for the whole group: P = a[:, :M] · A_flat (B, l·d), plus c · P_task.
-        let albumFlat = album.prompts.data  // (M, l·d)
-        let size = l * d
-        var prompts: [Tensor] = []
-        for row in 0..<b {
-            let out = Tensor(uninitialized: [l, d])  // (l, d)
-            let taskCoefficient = 1 + (includeTaskInAttention ? weights[row][album.count] : 0)
-            for i in 0..<size { out.data[i] = taskCoefficient * taskPrompt.data[i] }
-            for j in 0..<album.count {
-                let a = weights[row][j]
-                let source = albumFlat + j * size
-                for i in 0..<size { out.data[i] += a * source[i] }
-            }
-            prompts.append(out)
+        return (albumProduct(weights), weights)
+    }
+
+    /// Step 5 for a whole group: P_b = c_b · P_task + a_b[:M] · A_flat, where A_flat is the album (M, l·d) and
+    /// c_b = 1 (+ a_b[M] in ATTEMPT mode). The album term is one streaming small-M product for all B rows (each
+    /// album float read once per group; each output one FMA chain over the M candidates, so a row's bits do not
+    /// depend on the group it is in nor on the thread split); the task term is folded into the pass that writes
+    /// each row's own (l, d) tensor.
+    func albumProduct(_ weights: [[Float]]) -> [Tensor] {
+        let (b, count, size) = (weights.count, album.count, promptLength * dModel)
+        let coefficients = Tensor(uninitialized: [b, count])  // (B, M) a[:, :M]
+        for row in 0..<b { for j in 0..<count { coefficients.data[row * count + j] = weights[row][j] } }
+        let mixed = Tensor(uninitialized: [b, size])  // (B, l·d) a[:, :M] · A_flat
+        Matmul.smallM(m: b, n: size, k: count, x: coefficients.data, ldx: count, w: album.prompts.data, ldw: size,
+                      out: mixed.data, ldo: size)
+        let task = taskPrompt.data
+        return (0..<b).map { row in
+            let out = Tensor(uninitialized: [promptLength, dModel])  // (l, d)
+            let c = 1 + (includeTaskInAttention ? weights[row][count] : 0), g = mixed.data + row * size
+            for i in 0..<size { out.data[i] = c * task[i] + g[i] }
+            return out
         }
-        return (prompts, weights)
     }
 
     /// x ← (x − mean) / sqrt(var + eps), biased variance as torch.nn.LayerNorm.

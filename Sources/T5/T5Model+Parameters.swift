@@ -1,6 +1,6 @@
 // Which weights of T5 train, and their values and gradients under HF names. Album stores linear weights transposed
-// as (in, out) and fuses some (q|k|v, wi_0|wi_1, the cross-attention K/V of every decoder layer, the tied LM head's
-// transposed copy of the embedding); `parameters` maps them back to HF's tensors, `trainableTensors` is the storage
+// as (in, out) and fuses some (q|k|v, wi_0|wi_1, the cross-attention K/V of every decoder layer; a tied LM head is
+// the embedding itself); `parameters` maps them back to HF's tensors, `trainableTensors` is the storage
 // view an optimizer updates in place. A fused tensor trains as one unit.
 import Kernels
 
@@ -92,7 +92,7 @@ extension T5Model {
                       .linear(layer.feedForward.wo), .norm(layer.feedForwardNorm)]
         }
         units.append(.norm(weights.decoderFinalNorm))
-        if !weights.lmHead.isTied { units.append(.linear(weights.lmHead.projection)) }
+        if let head = weights.lmHead.projection { units.append(.linear(head)) }
         return units
     }
 
@@ -124,10 +124,9 @@ extension T5Model {
         }
     }
 
-    /// After an optimizer changed weights in place: refreshes what serving derives from them (the tied LM head's
-    /// transposed copy of the embedding, the decoder's precomputed relative-bias rows). Not while serving.
+    /// After an optimizer changed weights in place: refreshes what serving derives from them (the decoder's
+    /// precomputed relative-bias rows; a tied LM head reads the embedding itself). Not while serving.
     public func weightsDidChange() {
-        weights.lmHead.refresh(from: weights.embedding)
         let vectors = weights.decoderBias.vectors(length: decoderBiasCapacity)
         decoderBiasVectors.data.update(from: vectors.data, count: vectors.count)
     }

@@ -25,7 +25,7 @@ extension T5Model {
     public func convert(to precision: Precision) {
         for layer in projectionLayers { layer.convert(to: precision) }
         // The head streams vocab × d_model weights per decode step, the largest single read of a step at batch 1.
-        if precision == .int8 { weights.lmHead.projection.convert(to: .int8) }
+        if precision == .int8 { weights.lmHead.quantize() }
     }
 
     /// The projections' precision (fp32 until `convert(to:)`).
@@ -34,8 +34,8 @@ extension T5Model {
     /// Bytes held by the projections.
     public var projectionBytes: Int { projectionLayers.reduce(0) { $0 + $1.byteCount } }
 
-    /// Bytes of the LM head's own storage (a tied head's transposed copy of the embedding included).
-    public var lmHeadBytes: Int { weights.lmHead.projection.byteCount }
+    /// Bytes of the LM head's own storage (0 for a tied fp32 head, which reads the embedding).
+    public var lmHeadBytes: Int { weights.lmHead.byteCount }
 
     /// Loads a checkpoint (see `load(directory:)`) and converts its projections to `precision`.
     public static func load(directory: URL, precision: Precision) throws(T5Error) -> T5Model {

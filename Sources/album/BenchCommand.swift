@@ -41,7 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Benchmark prompt tuning (forward + backward + AdamW) instead of inference.")
     var train = false
 
-    @Option(name: .customLong("prompt-length"), help: "--train, --ensemble: soft-prompt positions (part of --length).")
+    @Option(name: .customLong("prompt-length"), help: "Soft-prompt positions of the SPE, --train and --ensemble workloads (part of --length).")
     var promptLength = 100
 
     @Option(name: .customLong("target-length"), help: "--train: target tokens per example.")
@@ -126,7 +126,8 @@ struct BenchCommand: AsyncParsableCommand {
         let context = BenchContext(model: t5, modelLabel: label, modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                    length: length,
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,
-                                   tokenizerMegabytes: tokenizerMegabytes)
+                                   tokenizerMegabytes: tokenizerMegabytes, promptLength: promptLength,
+                                   memoryAfterLoad: ResidentMemory.read())
         let only = sections.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
         var sections: [any BenchSection] = (train
             ? [MachineSection(), TrainBenchSection(promptLength: promptLength, targetLength: targetLength,

@@ -19,6 +19,10 @@ struct BenchContext {
     let repeats: Int
     /// Size of the tokenizer benchmark's text in MB.
     let tokenizerMegabytes: Double
+    /// Soft-prompt positions of the prompt sections (part of `length`).
+    var promptLength = 100
+    /// Resident memory read right after the model was built or loaded.
+    var memoryAfterLoad: ResidentMemory? = nil
 }
 
 protocol BenchSection: Sendable {
@@ -39,7 +43,8 @@ extension BenchSection {
 enum BenchSections {
     /// Sections in report order. Other modules' benchmarks are appended here.
     static let all: [any BenchSection] = [
-        MachineSection(), GemmSection(), EncoderSection(), DecoderSection(), RequestSection(), TokenizerSection(),
+        MachineSection(), GemmSection(), EncoderSection(), DecoderSection(), RequestSection(), MemoryBenchSection(),
+        LMHeadBenchSection(), SPEBenchSection(), TokenizerSection(),
     ]
 }
 

@@ -12,9 +12,9 @@ import Testing
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "# album bench")
         let titles = lines.filter { $0.hasPrefix("## ") }
-        #expect(titles.count == 6, "sections: \(titles)")
+        #expect(titles.count == 9, "sections: \(titles)")
         for title in ["## Machine", "## Linear layers on T5 shapes", "## Encoder", "## Greedy decode steps", "## Whole requests",
-                      "## Tokenizer throughput"] {
+                      "## Resident memory", "## LM head per decode step", "## SPE prompts", "## Tokenizer throughput"] {
             #expect(titles.contains { $0.hasPrefix(title) }, "missing \(title)")
         }
         #expect(lines.contains { $0.hasPrefix("- Model: models/default: d_model 128, inner 128, d_ff 512, layers 4/4, vocab 843, ")
@@ -33,6 +33,22 @@ import Testing
         for batch in [1, 2, 8] { #expect(lines.contains { $0.hasPrefix("| \(batch) | 8 |") }, "request row for batch \(batch)") }
         #expect(lines.contains { $0.hasPrefix("| LM head, B=1 | 1 × 128 × 843 |") })
         #expect(lines.contains { $0.hasPrefix("tokenizer: ") && $0.hasSuffix("models/default") })
+        // Resident memory: both points, positive, the peak at least the current size.
+        for point in ["after model load", "after the request benchmarks"] {
+            let row = try #require(lines.first { $0.hasPrefix("| \(point) |") }, "memory row \(point)")
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(cells.count == 3 && (Double(cells[1]) ?? 0) > 0 && (Double(cells[2]) ?? 0) >= (Double(cells[1]) ?? .infinity),
+                    "row \(row)")
+        }
+        // LM head: the tied model's row-dot path and the former transposed copy, at batch 1 and 16.
+        for path in ["row-dot on the embedding", "transposed copy (before)"] {
+            for batch in [1, 16] { #expect(lines.contains { $0.hasPrefix("| \(path) | \(batch) |") }, "\(path), batch \(batch)") }
+        }
+        // SPE: the share rows at batch 1 and 16 and the three batches of 16, the first the unit of the ratio.
+        for batch in [1, 16] { #expect(lines.contains { $0.hasPrefix("| \(batch) | ") && $0.hasSuffix(" % |") }, "SPE share, batch \(batch)") }
+        let single = try #require(lines.first { $0.hasPrefix("| 1 SPE task |") })
+        #expect(single.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[4] == "1.000", "\(single)")
+        #expect(lines.contains { $0.hasPrefix("| 16 tasks: 8 SPE (2 albums, 2 ATTEMPT) + 8 static |") })
         let tokenizer = try #require(lines.first { $0.hasPrefix("| album (Swift) |") })
         #expect(tokenizer.contains("| 1 thread, encode() per line |"))
     }

@@ -238,4 +238,21 @@ int album_smallm_bf16_using(album_smallm_isa isa, size_t m, size_t n, size_t k, 
 void album_smallm_bf16_reference(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint16_t *w,
                                  size_t ldw, float *out, size_t ldo, float alpha, float beta);
 
+// MARK: Row-dot products against a row-major table (rowdot.c): the tied LM head straight from the embedding.
+
+/// out (m, v) = alpha * h (m, d) * e^T for a row-major table e (v, d): out[i][j] = alpha * <h_i, e_j>; leading
+/// dimensions ldh >= d, lde >= d, ldo >= v. Every table row is read once per call for all m rows. Each output's
+/// arithmetic is fixed (vector FMA chain over d, fixed lane reduction), so it does not depend on m, on the other
+/// rows or on how a caller splits v. Fast for m up to about 32.
+void album_rowdot(size_t m, size_t v, size_t d, const float *h, size_t ldh, const float *e, size_t lde, float *out,
+                  size_t ldo, float alpha);
+
+/// The variant album_rowdot uses on this CPU (the same as album_smallm_selected).
+album_smallm_isa album_rowdot_selected(void);
+
+/// album_rowdot with an explicit variant (tests, benchmarks). Returns 0, computing nothing, when the CPU lacks
+/// `isa`; 1 otherwise.
+int album_rowdot_using(album_smallm_isa isa, size_t m, size_t v, size_t d, const float *h, size_t ldh,
+                       const float *e, size_t lde, float *out, size_t ldo, float alpha);
+
 #endif
