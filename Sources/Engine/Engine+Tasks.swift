@@ -48,7 +48,8 @@ extension Engine {
         let running = locked { threadState == .running && !scheduler.isDraining }
         let count = registry.snapshot().tasks.count
         // No tasks is still ready: the base model serves, and a fresh server waits for its first upload.
-        return Readiness(isReady: running, model: backend.modelDescription, tasks: count)
+        return Readiness(isReady: running, model: backend.modelDescription, tasks: count,
+                         workers: configuration.workers)
     }
 
     func describe(_ task: LoadedTask) -> TaskInfo {

@@ -235,9 +235,12 @@ public struct Readiness: Hashable, Sendable {
     /// Model name or directory.
     public var model: String
     public var tasks: Int
-    public init(isReady: Bool, model: String, tasks: Int) {
+    /// Model threads serving requests (`album serve --workers`).
+    public var workers: Int
+    public init(isReady: Bool, model: String, tasks: Int, workers: Int = 1) {
         self.isReady = isReady
         self.model = model
         self.tasks = tasks
+        self.workers = workers
     }
 }

@@ -68,9 +68,12 @@ public struct HealthStatus: Codable, Hashable, Sendable {
     public var status: String
     public var model: String?
     public var tasks: Int?
-    public init(status: String, model: String? = nil, tasks: Int? = nil) {
+    /// Model threads (`/readyz` only).
+    public var workers: Int?
+    public init(status: String, model: String? = nil, tasks: Int? = nil, workers: Int? = nil) {
         self.status = status
         self.model = model
         self.tasks = tasks
+        self.workers = workers
     }
 }
