@@ -14,8 +14,10 @@ struct ServeOptions: ParsableArguments {
     var host: String?
     @Option(help: "Port. Default: 8080.")
     var port: Int?
-    @Option(help: "OpenBLAS threads for the model thread. Default: 1 per core, at most 2.")
+    @Option(help: "Threads for the model, all workers together. Default: 1 per core, at most 2.")
     var threads: Int?
+    @Option(help: "Model threads over the one resident model, each with its own batch and threads/workers of the threads (1: latency; more: throughput on many cores). Default: 1.")
+    var workers: Int?
     @Option(name: .customLong("max-batch-rows"), help: "Most sequences running at once. Default: 16.")
     var maxBatchRows: Int?
     @Option(name: .customLong("max-batch-tokens"), help: "Most encoder positions per encoder pass. Default: 4096.")
@@ -72,6 +74,7 @@ struct ServeOptions: ParsableArguments {
         var host = "127.0.0.1"
         var port = 8080
         var threads: Int
+        var workers = 1
         var maxBatchRows = 16
         var maxBatchTokens = 4096
         var maxWaitMs = 0
@@ -116,6 +119,7 @@ struct ServeOptions: ParsableArguments {
             tasksRescanMs: try setting(tasksRescanMs, "ALBUM_TASKS_RESCAN_MS", d.tasksRescanMs),
             host: try setting(host, "ALBUM_HOST", d.host), port: try setting(port, "ALBUM_PORT", d.port),
             threads: try setting(threads, "ALBUM_THREADS", d.threads),
+            workers: try setting(workers, "ALBUM_WORKERS", d.workers),
             maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", d.maxBatchRows),
             maxBatchTokens: try setting(maxBatchTokens, "ALBUM_MAX_BATCH_TOKENS", d.maxBatchTokens),
             maxWaitMs: try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", d.maxWaitMs),
@@ -157,5 +161,16 @@ struct ServeOptions: ParsableArguments {
         case "0", "false", "no", "": return false
         default: throw ValidationError("\(name)=\(raw) is not a valid value")
         }
+    }
+
+    /// How `threads` are shared by `workers`: OpenBLAS's process-wide count (all threads for one worker; 1 for
+    /// several, whose products then run side by side) and each worker's budget for Album's own kernel splits.
+    /// - Throws: `ValidationError` unless 1 ≤ workers ≤ threads.
+    static func threadPlan(threads: Int, workers: Int) throws -> (openBLAS: Int, perWorker: Int) {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard workers >= 1, workers <= threads else {
+            throw ValidationError("--workers must be between 1 and --threads (\(threads)), got \(workers): each worker needs a thread of its own")
+        }
+        return workers == 1 ? (threads, threads) : (1, threads / workers)
     }
 }
