@@ -1,6 +1,7 @@
-// The model thread: schedule → assemble → run → complete, one iteration at a time (vLLM's engine step).
+// A model thread: schedule → assemble → run → complete, one iteration at a time (vLLM's engine step).
 // New requests' encoder passes run in the same iteration as the decode step of the sequences already running, so
-// each sequence finishes independently and rows are refilled as soon as they free up.
+// each sequence finishes independently and rows are refilled as soon as they free up. With several workers, each
+// thread runs this loop over its own scheduler lane; the lock is held only to schedule and to complete.
 import Foundation
 import Kernels
 import Prompts
@@ -8,15 +9,20 @@ import Scheduling
 import T5
 
 extension Engine {
-    /// Body of the model thread.
-    func runLoop() {
+    /// Body of model thread `worker` (its scheduler lane). The last worker to leave marks the engine stopped.
+    func runLoop(worker: Int) {
         while true {
             configuration.iterationGate?.pass()
-            guard let (step, admitted, decoding) = nextStep() else { break }
+            guard let (step, admitted, decoding) = nextStep(worker: worker) else { break }
             let results = runIteration(admitted: admitted, decoding: decoding)
             complete(step: step, results: results)
         }
         condition.lock()
+        liveWorkers -= 1
+        guard liveWorkers == 0 else {
+            condition.unlock()
+            return
+        }
         threadState = .stopped
         let waiters = exitWaiters
         exitWaiters = []
@@ -26,13 +32,14 @@ extension Engine {
 
     /// Waits until the scheduler has work (or the engine drained), then takes the step and its jobs. Requests that
     /// expired or were cancelled are failed here. Returns nil when the thread should exit.
-    private func nextStep() -> (SchedulerStep, [Job<Backend>], [Job<Backend>])? {
+    private func nextStep(worker: Int) -> (SchedulerStep, [Job<Backend>], [Job<Backend>])? {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if threadState == .stopping && scheduler.isIdle { return nil }
+            // Draining: a worker leaves once the queue is empty and its own rows are done.
+            if threadState == .stopping && scheduler.isIdle(lane: worker) { return nil }
             let now = configuration.clock()
-            let step = scheduler.schedule(now: now)
+            let step = scheduler.schedule(now: now, lane: worker)
             for id in step.expired {
                 if let job = jobs.removeValue(forKey: id) {
                     job.continuation.resume(throwing: EngineError.deadlineExceeded(
@@ -53,15 +60,18 @@ extension Engine {
                 stats.peakRows = max(stats.peakRows, scheduler.runningRows)
                 if !step.admitted.isEmpty {
                     stats.encoderPasses += 1
+                    stats.admittedPerWorker[worker] += step.admitted.count
                     stats.peakTasksPerEncoderPass = max(stats.peakTasksPerEncoderPass,
                                                         Set(step.admitted.map(\.task)).count)
                     let admittedIDs = Set(step.admitted.map(\.id))
                     if step.decoding.contains(where: { !admittedIDs.contains($0) }) { stats.joinedWhileDecoding += 1 }
                 }
+                // Draining: admitting may have emptied the queue, which lets idle workers leave.
+                if threadState == .stopping { condition.broadcast() }
                 return (step, step.admitted.map { jobs[$0.id]! }, step.decoding.map { jobs[$0]! })
             }
             configuration.iterationGate?.noteIdle()
-            if let wake = scheduler.nextWakeUp() {
+            if let wake = scheduler.nextWakeUp(lane: worker) {
                 let delay = now.duration(to: wake)
                 let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18
                 _ = condition.wait(until: Date(timeIntervalSinceNow: max(seconds, 0)))

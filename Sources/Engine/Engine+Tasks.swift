@@ -49,7 +49,7 @@ extension Engine {
         let count = registry.snapshot().tasks.count
         // No tasks is still ready: the base model serves, and a fresh server waits for its first upload.
         return Readiness(isReady: running, model: backend.modelDescription, tasks: count,
-                         precision: backend.precisionDescription)
+                         precision: backend.precisionDescription, workers: configuration.workers)
     }
 
     func describe(_ task: LoadedTask) -> TaskInfo {

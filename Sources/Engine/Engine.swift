@@ -1,8 +1,10 @@
-// The engine: keeps one model resident, accepts requests of every task, and runs them in shared batches on a
-// dedicated model thread (never the Swift cooperative pool or NIO event loops; performance notes §6.2).
+// The engine: keeps one model resident, accepts requests of every task, and runs them in shared batches on
+// dedicated model threads (never the Swift cooperative pool or NIO event loops; performance notes §6.2): one by
+// default, or `workers` of them over the one shared queue and the one read-only model, each with its own batch.
 // Requests wait on continuations; the pure `Scheduler` decides each iteration; a ServiceLifecycle `Service`, so
 // graceful shutdown drains queued and running work before `run()` returns.
 import Foundation
+import Kernels
 import Logging
 import Metrics
 import Prompts
@@ -28,13 +30,16 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
     var jobs: [RequestID: Job<Backend>] = [:]
     var nextID: UInt64 = 1
     var threadState: ThreadState = .notStarted
+    /// Model threads still running their loop.
+    var liveWorkers = 0
     var stats = EngineStatistics()
     var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
     enum ThreadState { case notStarted, running, stopping, stopped }
 
     /// - Parameters:
-    ///   - backend: the model (its methods run on the engine thread only).
+    ///   - backend: the model (its methods run on the engine's model threads only; with several workers, calls run
+    ///     concurrently on disjoint sequences).
     ///   - codec: the tokenizer.
     ///   - registry: the tasks.
     ///   - metricsFactory: where engine metrics go (the server passes its Prometheus factory).
@@ -47,27 +52,38 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
-        self.scheduler = Scheduler(policy: configuration.policy)
-        self.metrics = EngineMetrics(factory: metricsFactory, model: backend.modelDescription, dModel: backend.dModel)
+        self.scheduler = Scheduler(policy: configuration.policy, lanes: configuration.workers)
+        self.stats.admittedPerWorker = Array(repeating: 0, count: configuration.workers)
+        self.metrics = EngineMetrics(factory: metricsFactory, model: backend.modelDescription, dModel: backend.dModel,
+                                     workers: configuration.workers)
         self.baseTask = LoadedTask.baseModel(name: "", dModel: backend.dModel)  // "": the metrics label of no task
         metrics.tasksLoaded.record(registry.snapshot().tasks.count)
     }
 
     // MARK: Lifecycle
 
-    /// Starts the model thread (idempotent).
+    /// Starts the model threads, one per worker (idempotent).
     public func start() {
         condition.lock()
         defer { condition.unlock() }
         guard threadState == .notStarted else { return }
         threadState = .running
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "album-model"
-        thread.stackSize = 8 << 20
-        thread.start()
+        liveWorkers = configuration.workers
+        for worker in 0..<configuration.workers {
+            let thread = Thread { [self] in
+                if let budget = configuration.threadsPerWorker {
+                    BLAS.withThreadBudget(budget) { runLoop(worker: worker) }
+                } else {
+                    runLoop(worker: worker)
+                }
+            }
+            thread.name = configuration.workers == 1 ? "album-model" : "album-model-\(worker)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 
-    /// Refuses new requests, lets queued and running ones finish, then stops the model thread.
+    /// Refuses new requests, lets queued and running ones finish in every worker, then stops the model threads.
     public func shutdown() async {
         configuration.iterationGate?.openFully()  // draining runs whatever is left
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -81,7 +97,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             case .running, .stopping:
                 threadState = .stopping
                 exitWaiters.append(continuation)
-                condition.signal()
+                condition.broadcast()
                 condition.unlock()
             }
         }
@@ -362,7 +378,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
                 }
                 jobs[id] = job
                 metrics.queueDepth.record(scheduler.queuedCount)
-                condition.signal()
+                condition.broadcast()  // any idle worker may take it
                 condition.unlock()
                 sink?.accepted()
             }
@@ -376,7 +392,7 @@ public final class Engine<Backend: ModelBackend>: InferenceService, Service, @un
             job.cancelled.withLock { $0 = true }  // seen by the model thread between steps of long work
             let outcome = scheduler.cancel(id)
             if outcome == .removedFromQueue { jobs[id] = nil }
-            condition.signal()
+            condition.broadcast()  // the worker holding the row drops it
             condition.unlock()
             if outcome == .removedFromQueue {
                 job.continuation.resume(throwing: EngineError.cancelled)

@@ -1,4 +1,5 @@
-// Engine settings: batching policy, request limits, and what to do with inputs over the length limit.
+// Engine settings: batching policy, model threads (workers) and their thread budgets, request limits, and what to
+// do with inputs over the length limit.
 import Scheduling
 
 /// What happens to an input longer than the task's (or the model's) limit.
@@ -37,12 +38,18 @@ public struct EngineConfiguration: Sendable {
     /// Runs each beam search to its end inside the iteration that admits it, as Album did before beam rows joined
     /// the shared decode step. Every other request waits meanwhile; kept only so `album bench` can compare the two.
     public var blockingBeamSearch = false
+    /// Model threads over the shared queue and the one resident model, each running its own batch (at least 1;
+    /// `policy.maxBatchRows` is per worker). More workers trade latency for throughput on many cores.
+    public var workers: Int { didSet { workers = max(1, workers) } }
+    /// Threads each worker's own kernel splits (`Matmul.smallM`) may use (`BLAS.withThreadBudget`); nil: the
+    /// process-wide `BLAS.threads`.
+    public var threadsPerWorker: Int?
 
     public init(policy: BatchPolicy = BatchPolicy(), maxInputTokens: Int = 512, overflow: OverflowPolicy = .reject,
                 maxNewTokensLimit: Int = 256, maxBeams: Int = 8, maxCandidates: Int = 64,
                 maxCandidateTokens: Int = 64, scoringChunkTokens: Int = 256, defaultTimeout: Duration = .seconds(30),
                 retryAfterSeconds: Int = 1, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
-                iterationGate: IterationGate? = nil) {
+                iterationGate: IterationGate? = nil, workers: Int = 1, threadsPerWorker: Int? = nil) {
         self.policy = policy
         self.maxInputTokens = maxInputTokens
         self.overflow = overflow
@@ -55,5 +62,7 @@ public struct EngineConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.clock = clock
         self.iterationGate = iterationGate
+        self.workers = max(1, workers)
+        self.threadsPerWorker = threadsPerWorker.map { max(1, $0) }
     }
 }

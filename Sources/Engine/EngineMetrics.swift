@@ -15,7 +15,7 @@ struct EngineMetrics: Sendable {
     let tasksLoaded: Gauge
     let iterations: Counter
 
-    init(factory: any MetricsFactory, model: String, dModel: Int) {
+    init(factory: any MetricsFactory, model: String, dModel: Int, workers: Int) {
         self.factory = factory
         queueDepth = Gauge(label: "album_queue_depth", factory: factory)
         running = Gauge(label: "album_running_sequences", factory: factory)
@@ -26,6 +26,7 @@ struct EngineMetrics: Sendable {
         iterations = Counter(label: "album_engine_iterations_total", factory: factory)
         Gauge(label: "album_model_info", dimensions: [("model", model), ("d_model", String(dModel))], factory: factory)
             .record(1)
+        Gauge(label: "album_engine_workers", factory: factory).record(workers)
     }
 
     /// Counts a reload of the tasks directory and records how many entries it skipped.

@@ -237,10 +237,13 @@ public struct Readiness: Hashable, Sendable {
     public var tasks: Int
     /// The linear layers' precision (`fp32`, `bf16`, `int8`).
     public var precision: String
-    public init(isReady: Bool, model: String, tasks: Int, precision: String = "fp32") {
+    /// Model threads serving requests (`album serve --workers`).
+    public var workers: Int
+    public init(isReady: Bool, model: String, tasks: Int, precision: String = "fp32", workers: Int = 1) {
         self.isReady = isReady
         self.model = model
         self.tasks = tasks
         self.precision = precision
+        self.workers = workers
     }
 }

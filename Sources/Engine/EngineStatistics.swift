@@ -14,5 +14,7 @@ public struct EngineStatistics: Sendable, Equatable {
     public var joinedWhileDecoding = 0
     /// Requests completed successfully.
     public var completed = 0
+    /// Requests each model thread admitted (one entry per worker).
+    public var admittedPerWorker: [Int] = [0]
     public init() {}
 }

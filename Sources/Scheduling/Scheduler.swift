@@ -1,6 +1,7 @@
 // The batching state machine: a pure value type in the style of vLLM's `schedule()` / `update_from_output`.
 // It never reads a clock (time is passed in) and never touches tensors, so it is tested with scripted arrivals.
 // Iteration-level scheduling: every call may admit new requests (their encoder pass) while others keep decoding.
+// With several lanes (one per model thread), the queue is shared and each lane holds its own running rows.
 import DequeModule
 
 /// Decides, one engine iteration at a time, which requests start and which running sequences step.
@@ -11,18 +12,21 @@ import DequeModule
 ///   `maxBatchTokens` positions; a request wider than `maxBatchRows` runs alone;
 /// - while nothing runs, a partial batch waits at most `maxWait` for company; while something runs, newcomers
 ///   join at the next iteration;
-/// - deadlines are enforced for queued and running requests; a cancelled request leaves at the next iteration.
+/// - deadlines are enforced for queued and running requests; a cancelled request leaves at the next iteration;
+/// - with several lanes (model threads over one shared queue), each lane runs its own batch of at most
+///   `maxBatchRows` rows, and a lane admits only up to its fair share of the work (rows running + queued, divided
+///   by the lanes), so newcomers go to the least-loaded lane and no lane idles while another holds a queue.
 public struct Scheduler: Sendable {
     public let policy: BatchPolicy
+    /// Model threads sharing the queue, each with its own running rows.
+    public let laneCount: Int
 
     /// Waiting requests per task, FIFO.
     private var queues: [String: Deque<PendingRequest>] = [:]
     /// Tasks with waiting requests, in the order they get their next turn.
     private var ring: Deque<String> = []
-    /// Requests holding rows, in admission order.
-    private var running: [PendingRequest] = []
-    /// Rows `running` holds (each request's `rows`).
-    public private(set) var runningRows = 0
+    /// Requests holding rows, per lane, in admission order.
+    private var lanes: [[PendingRequest]]
     /// Running requests whose client went away; removed at the next `schedule`.
     private var cancelledRunning: Set<RequestID> = []
     private var known: Set<RequestID> = []
@@ -30,16 +34,29 @@ public struct Scheduler: Sendable {
     /// True once `beginDrain` was called: new requests are refused, the queue still runs.
     public private(set) var isDraining = false
 
-    public init(policy: BatchPolicy) {
+    /// - Parameter lanes: model threads that call `schedule(now:lane:)` (at least 1).
+    public init(policy: BatchPolicy, lanes: Int = 1) {
         self.policy = policy
+        self.laneCount = max(1, lanes)
+        self.lanes = Array(repeating: [], count: max(1, lanes))
     }
 
     // MARK: Observation
 
-    /// Requests holding rows (`runningRows` counts the rows).
-    public var runningCount: Int { running.count }
+    /// Requests holding rows, all lanes together (`runningRows` counts the rows).
+    public var runningCount: Int { lanes.reduce(0) { $0 + $1.count } }
+    /// Requests holding rows of `lane`.
+    public func runningCount(lane: Int) -> Int { lanes[lane].count }
+    /// Decoder rows in use, all lanes together (each request's `rows`: K for a beam search).
+    public var runningRows: Int { lanes.indices.reduce(0) { $0 + runningRows(lane: $1) } }
+    /// Decoder rows in use in `lane`.
+    public func runningRows(lane: Int) -> Int { lanes[lane].reduce(0) { $0 + $1.rows } }
+    /// Decoder rows the waiting requests will hold.
+    private var queuedRows: Int { queues.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.rows } } }
     /// Nothing waiting and nothing running.
-    public var isIdle: Bool { queuedCount == 0 && running.isEmpty }
+    public var isIdle: Bool { queuedCount == 0 && lanes.allSatisfy(\.isEmpty) }
+    /// Nothing waiting and nothing running in `lane`: its model thread may stop once draining.
+    public func isIdle(lane: Int) -> Bool { queuedCount == 0 && lanes[lane].isEmpty }
     /// Waiting requests per task name.
     public var queuedByTask: [String: Int] { queues.mapValues(\.count) }
 
@@ -71,7 +88,7 @@ public struct Scheduler: Sendable {
     /// Cancels a request whose client went away.
     public mutating func cancel(_ id: RequestID) -> CancelOutcome {
         guard known.contains(id) else { return .unknown }
-        if running.contains(where: { $0.id == id }) {
+        if lanes.contains(where: { $0.contains { $0.id == id } }) {
             cancelledRunning.insert(id)
             return .stopsAtNextStep
         }
@@ -91,10 +108,9 @@ public struct Scheduler: Sendable {
     public mutating func finish<S: Sequence<RequestID>>(_ ids: S) {
         let done = Set(ids)
         guard !done.isEmpty else { return }
-        let before = running.count
-        runningRows -= running.lazy.filter { done.contains($0.id) }.reduce(0) { $0 + $1.rows }
-        running.removeAll { done.contains($0.id) }
-        precondition(before - running.count == done.count, "finish() names a request that is not running")
+        let before = runningCount
+        for lane in lanes.indices { lanes[lane].removeAll { done.contains($0.id) } }
+        precondition(before - runningCount == done.count, "finish() names a request that is not running")
         known.subtract(done)
         cancelledRunning.subtract(done)
     }
@@ -104,38 +120,48 @@ public struct Scheduler: Sendable {
         isDraining = true
     }
 
-    /// Plans one engine iteration at time `now`.
-    public mutating func schedule(now: ContinuousClock.Instant) -> SchedulerStep {
+    /// Plans one iteration of `lane`'s model thread at time `now`: its cancelled and expired rows (and expired
+    /// queued requests, whichever lane finds them) leave, newcomers join its batch, its sequences step.
+    public mutating func schedule(now: ContinuousClock.Instant, lane: Int = 0) -> SchedulerStep {
         var step = SchedulerStep()
-        removeCancelled(into: &step)
-        removeExpired(now: now, into: &step)
-        if batchIsReady(now: now) { admit(into: &step) }
-        step.decoding = running.lazy.filter { $0.kind == .incremental }.map(\.id)
+        removeCancelled(lane: lane, into: &step)
+        removeExpired(now: now, lane: lane, into: &step)
+        if batchIsReady(now: now, lane: lane) { admit(lane: lane, into: &step) }
+        step.decoding = lanes[lane].lazy.filter { $0.kind == .incremental }.map(\.id)
         return step
     }
 
-    /// When the engine should call `schedule` again if nothing else happens (a partial batch's wait ends, or a
-    /// deadline passes). `nil` means "not until the next `add`, `cancel` or `finish`".
-    public func nextWakeUp() -> ContinuousClock.Instant? {
+    /// When `lane`'s model thread should call `schedule` again if nothing else happens (a partial batch's wait
+    /// ends, or a deadline passes). `nil` means "not until the next `add`, `cancel` or `finish`".
+    public func nextWakeUp(lane: Int = 0) -> ContinuousClock.Instant? {
         var wake: ContinuousClock.Instant? = nil
         func consider(_ t: ContinuousClock.Instant?) {
             if let t { wake = wake.map { min($0, t) } ?? t }
         }
-        if running.isEmpty, let oldest = oldestArrival() { consider(oldest.advanced(by: policy.maxWait)) }
+        if lanes[lane].isEmpty, let oldest = oldestArrival() { consider(oldest.advanced(by: policy.maxWait)) }
         for queue in queues.values { for request in queue { consider(request.deadline) } }
-        for request in running { consider(request.deadline) }
+        for request in lanes[lane] { consider(request.deadline) }
         return wake
+    }
+
+    /// Rows `lane` may hold now: its share of the rows running or waiting, rounded up, within `maxBatchRows`.
+    /// With one lane this is `maxBatchRows`.
+    public func fairShare(lane: Int) -> Int {
+        guard laneCount > 1 else { return policy.maxBatchRows }
+        let work = runningRows + queuedRows
+        return min(policy.maxBatchRows, (work + laneCount - 1) / laneCount)
     }
 
     // MARK: Steps of `schedule`
 
-    private mutating func removeCancelled(into step: inout SchedulerStep) {
+    /// Only `lane`'s own rows: another lane's thread may be running its rows right now.
+    private mutating func removeCancelled(lane: Int, into step: inout SchedulerStep) {
         guard !cancelledRunning.isEmpty else { return }
-        step.cancelled = running.filter { cancelledRunning.contains($0.id) }.map(\.id)
+        step.cancelled = lanes[lane].filter { cancelledRunning.contains($0.id) }.map(\.id)
         finish(step.cancelled)
     }
 
-    private mutating func removeExpired(now: ContinuousClock.Instant, into step: inout SchedulerStep) {
+    private mutating func removeExpired(now: ContinuousClock.Instant, lane: Int, into step: inout SchedulerStep) {
         func isExpired(_ r: PendingRequest) -> Bool { r.deadline.map { $0 <= now } ?? false }
         for task in Array(ring) {
             let queue = queues[task]!
@@ -147,36 +173,38 @@ public struct Scheduler: Sendable {
             step.expired += expired.map(\.id)
             dropTaskIfEmpty(task)
         }
-        let expiredRunning = running.filter(isExpired).map(\.id)
+        let expiredRunning = lanes[lane].filter(isExpired).map(\.id)
         step.expired += expiredRunning
         finish(expiredRunning)
     }
 
-    /// Whether waiting requests may start now.
-    private func batchIsReady(now: ContinuousClock.Instant) -> Bool {
-        guard queuedCount > 0, runningRows < policy.maxBatchRows else { return false }
-        if !running.isEmpty || isDraining { return true }
-        if queues.values.reduce(0, { $0 + $1.reduce(0) { $0 + $1.rows } }) >= policy.maxBatchRows { return true }
+    /// Whether waiting requests may start in `lane` now.
+    private func batchIsReady(now: ContinuousClock.Instant, lane: Int) -> Bool {
+        guard queuedCount > 0, runningRows(lane: lane) < fairShare(lane: lane) else { return false }
+        if !lanes[lane].isEmpty || isDraining { return true }
+        if queuedRows >= policy.maxBatchRows { return true }
         if queues.values.reduce(0, { $0 + $1.reduce(0) { $0 + $1.encoderTokens } }) >= policy.maxBatchTokens {
             return true
         }
         return oldestArrival().map { now >= $0.advanced(by: policy.maxWait) } ?? false
     }
 
-    /// Round robin over tasks, FIFO within a task, until rows or encoder tokens run out. A task whose head does
-    /// not fit keeps its turn for the next iteration, so large requests are delayed, never skipped forever (one
-    /// wider than the whole batch runs once nothing else does).
-    private mutating func admit(into step: inout SchedulerStep) {
+    /// Round robin over tasks, FIFO within a task, until the lane's rows (its fair share) or encoder tokens run
+    /// out. A task whose head does not fit keeps its turn for the next iteration, so large requests are delayed,
+    /// never skipped forever (one wider than the lane's rows runs once its lane is empty).
+    private mutating func admit(lane: Int, into step: inout SchedulerStep) {
         var tokens = 0
-        while runningRows < policy.maxBatchRows, let task = ring.first {
+        let rows = fairShare(lane: lane)  // admitting moves work from queued to running: the share stays
+        var used = runningRows(lane: lane)
+        while used < rows, let task = ring.first {
             let head = queues[task]!.first!
             if !step.admitted.isEmpty && tokens + head.encoderTokens > policy.maxBatchTokens { break }
-            if !running.isEmpty && runningRows + head.rows > policy.maxBatchRows { break }
+            if !lanes[lane].isEmpty && used + head.rows > rows { break }
             queues[task]!.removeFirst()
             queuedCount -= 1
             tokens += head.encoderTokens
-            runningRows += head.rows
-            running.append(head)
+            used += head.rows
+            lanes[lane].append(head)
             step.admitted.append(head)
             ring.removeFirst()
             if !queues[task]!.isEmpty { ring.append(task) } else { queues[task] = nil }

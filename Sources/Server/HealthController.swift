@@ -15,7 +15,7 @@ struct HealthController {
             let readiness = await service.readiness()
             return JSONBody.response(
                 HealthStatus(status: readiness.isReady ? "ready" : "not_ready", model: readiness.model,
-                             tasks: readiness.tasks, precision: readiness.precision),
+                             tasks: readiness.tasks, precision: readiness.precision, workers: readiness.workers),
                 status: readiness.isReady ? .ok : .serviceUnavailable)
         }
         let exposition: @Sendable () async -> Response = { [metrics] in

@@ -153,7 +153,7 @@ enum OpenAPIDocument {
             "albums": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"type": "string", "enum": ["album", "ipt-subspace"]},
               "version": {"type": "string"}, "hash": {"type": "string"}, "prompt_tokens": {"type": "integer"}, "used_by": {"type": "array", "items": {"type": "string"}},
               "entries": {"type": "array", "items": {"type": "object", "properties": {"source_task": {"type": "string"}, "fraction": {"type": "number"}, "step": {"type": "integer"}}}}}}}}},
-          "HealthStatus": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}, "model": {"type": "string"}, "tasks": {"type": "integer"}, "precision": {"type": "string", "enum": ["fp32", "bf16", "int8"]}}},
+          "HealthStatus": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}, "model": {"type": "string"}, "tasks": {"type": "integer"}, "precision": {"type": "string", "enum": ["fp32", "bf16", "int8"]}, "workers": {"type": "integer"}}},
           "ErrorDetail": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "request_id": {"type": "string"}}},
           "ErrorBody": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}}}
         }

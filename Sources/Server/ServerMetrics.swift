@@ -65,6 +65,7 @@ public final class ServerMetrics: Sendable {
         "album_engine_iterations_total": "Encoder passes",
         "album_tasks_loaded": "Tasks served",
         "album_model_info": "The resident model (always 1)",
+        "album_engine_workers": "Model threads serving requests",
     ]
 
     /// The Prometheus text exposition of every metric, each family with a `# HELP` line.

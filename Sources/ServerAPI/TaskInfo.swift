@@ -70,10 +70,13 @@ public struct HealthStatus: Codable, Hashable, Sendable {
     public var tasks: Int?
     /// The linear layers' precision (`fp32`, `bf16`, `int8`), on `/readyz`.
     public var precision: String?
-    public init(status: String, model: String? = nil, tasks: Int? = nil, precision: String? = nil) {
+    /// Model threads (`/readyz` only).
+    public var workers: Int?
+    public init(status: String, model: String? = nil, tasks: Int? = nil, precision: String? = nil, workers: Int? = nil) {
         self.status = status
         self.model = model
         self.tasks = tasks
         self.precision = precision
+        self.workers = workers
     }
 }

@@ -33,7 +33,7 @@ extension T5Model {
         let trainable = trainableGradients
         // Buffers for shards 1…; shard 0 has the weights' own gradients to itself.
         let sinks = trainable.isEmpty ? [] : shards.dropFirst().map { _ in ShardGradients(shapesOf: trainable) }
-        let savedThreads = BLAS.threads
+        let savedThreads = BLAS.openBLASThreads
         BLAS.threads = 1
         defer { BLAS.threads = savedThreads }
         DispatchQueue.concurrentPerform(iterations: shards.count) { shard in

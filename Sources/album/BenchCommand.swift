@@ -79,6 +79,17 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("beam-mix-requests"), help: "--beam-mix: greedy requests per run.")
     var beamMixRequests = 100
+    @Flag(name: .long, help: "Run the serving engine in a closed loop (no HTTP) next to the model alone; needs --model with a tokenizer. Uses --length, --steps, --threads.")
+    var serving = false
+
+    @Option(name: .long, help: "--serving: comma-separated client counts (requests in flight).")
+    var concurrency = "1,2,4,8"
+
+    @Option(name: .long, help: "--serving: model threads of the engine (as album serve --workers).")
+    var workers = 1
+
+    @Option(name: .customLong("serving-seconds"), help: "--serving: seconds per concurrency.")
+    var servingSeconds = 5.0
 
     func validate() throws {
         if train {
@@ -99,6 +110,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard beamMixIntervalMs >= 1, beamMixRequests >= 1 else {
             throw ValidationError("--beam-mix-interval-ms, --beam-mix-requests must be ≥ 1")
+        }
+        if serving {
+            guard model != nil else { throw ValidationError("--serving needs --model DIR (a checkpoint with a tokenizer)") }
+            guard Self.parseBatchSizes(concurrency) != nil else { throw ValidationError("--concurrency: comma-separated integers ≥ 1") }
+            guard servingSeconds > 0 && servingSeconds <= 600 else { throw ValidationError("--serving-seconds must be in (0, 600]") }
         }
         guard length >= 1, steps >= 1, repeats >= 1 else { throw ValidationError("--length, --steps, --repeats must be ≥ 1") }
         guard tokenizerMegabytes > 0 && tokenizerMegabytes <= 512 else { throw ValidationError("--tokenizer-mb must be in (0, 512]") }
@@ -123,6 +139,20 @@ struct BenchCommand: AsyncParsableCommand {
         let t5 = try makeModel()
         t5.convert(to: precision)
         KernelThreads.configure(threads: BLAS.threads, precision: precision)
+        if serving, let model {
+            #if ALBUM_SERVER
+            let bench = ServingBench(concurrencies: Self.parseBatchSizes(concurrency)!, workers: workers,
+                                     threads: threads ?? BLAS.threads, seconds: servingSeconds, length: length,
+                                     steps: steps, repeats: repeats)
+            let lines = try await bench.run(model: t5, directory: URL(fileURLWithPath: model))
+            print("# album bench --serving\n\n- Model: \(label), BLAS \(BLAS.coreName)\n")
+            print("## Engine closed loop (no HTTP) vs the model alone\n")
+            print(lines.joined(separator: "\n"))
+            return
+            #else
+            throw CLIError("--serving needs the server build (this album was built with ALBUM_MODEL_ONLY=1)")
+            #endif
+        }
         let context = BenchContext(model: t5, modelLabel: label, modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                    length: length,
                                    batchSizes: Self.parseBatchSizes(batchSizes)!, steps: steps, repeats: repeats,

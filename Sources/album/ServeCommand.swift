@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
         With no arguments, serves the bundled demo model and tasks (models/default, models/tasks).
         SIGHUP, POST /v1/tasks/reload and --tasks-rescan-ms reload what changed in the tasks directory.
         Environment variables (used when the flag is absent): ALBUM_MODEL, ALBUM_TASKS, ALBUM_TASKS_RESCAN_MS, ALBUM_HOST, ALBUM_PORT,
-        ALBUM_THREADS, ALBUM_MAX_BATCH_ROWS, ALBUM_MAX_BATCH_TOKENS, ALBUM_MAX_WAIT_MS, ALBUM_QUEUE_SIZE,
+        ALBUM_THREADS, ALBUM_WORKERS, ALBUM_MAX_BATCH_ROWS, ALBUM_MAX_BATCH_TOKENS, ALBUM_MAX_WAIT_MS, ALBUM_QUEUE_SIZE,
         ALBUM_TIMEOUT_MS, ALBUM_MAX_BODY_BYTES, ALBUM_MAX_BATCH_ITEMS, ALBUM_MAX_INPUT_TOKENS, ALBUM_OVERFLOW,
         ALBUM_LOG_LEVEL, ALBUM_MAX_CANDIDATES, ALBUM_MAX_CANDIDATE_TOKENS, ALBUM_HEADER_TIMEOUT_MS,
         ALBUM_BODY_TIMEOUT_MS, ALBUM_IDLE_TIMEOUT_MS, ALBUM_MAX_CONNECTIONS, ALBUM_ADMIN_TOKEN, ALBUM_API_TOKEN,
@@ -51,9 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
         let policy = BatchPolicy(
             maxQueueSize: settings.queueSize, maxBatchRows: settings.maxBatchRows,
             maxBatchTokens: settings.maxBatchTokens, maxWait: .milliseconds(settings.maxWaitMs))
+        let plan = try ServeOptions.threadPlan(threads: settings.threads, workers: settings.workers)
         let engineConfiguration = EngineConfiguration(
             policy: policy, maxInputTokens: settings.maxInputTokens, overflow: overflowPolicy,
-            maxCandidates: settings.maxCandidates, maxCandidateTokens: settings.maxCandidateTokens, defaultTimeout: timeout)
+            maxCandidates: settings.maxCandidates, maxCandidateTokens: settings.maxCandidateTokens, defaultTimeout: timeout,
+            workers: settings.workers, threadsPerWorker: plan.perWorker)
         var serverConfiguration = ServerConfiguration(
             host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes,
             maxUploadBytes: settings.maxUploadBytes, maxBatchItems: settings.maxBatchItems, requestTimeout: timeout)
@@ -67,7 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard settings.maxPromptLength > 0, settings.maxUploadBytes > 0 else {
             throw ValidationError("max-prompt-length and max-upload-bytes must be positive")
         }
-        KernelThreads.configure(threads: settings.threads, precision: settings.precision)
+        // OpenBLAS gets every thread with one fp32/bf16 worker; several workers or int8 pin it to one thread (each
+        // worker's own kernels then split over its budget: `BLAS.withThreadBudget` in the engine, `KernelThreads`).
+        KernelThreads.configure(threads: plan.openBLAS, precision: settings.precision)
         let modelDir = settings.model, tasksDir = settings.tasks
 
         let metrics = ServerMetrics()
@@ -80,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("model loaded", metadata: [
             "model": "\(modelDir)", "tasks": "\(engine.registry.snapshot().taskNames)", "blas_core": "\(BLAS.coreName)",
-            "blas_threads": "\(BLAS.threads)",
+            "blas_threads": "\(BLAS.threads)", "workers": "\(settings.workers)",
+            "threads_per_worker": "\(plan.perWorker)",
         ])
         if let refusal = serverConfiguration.taskManagementRefusal {
             logger.notice("task management disabled", metadata: ["reason": "\(refusal)"])

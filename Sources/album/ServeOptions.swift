@@ -15,10 +15,12 @@ struct ServeOptions: ParsableArguments {
     var host: String?
     @Option(help: "Port. Default: 8080.")
     var port: Int?
-    @Option(help: "OpenBLAS threads for the model thread. Default: 1 per core, at most 2.")
+    @Option(help: "Threads for the model, all workers together. Default: 1 per core, at most 2.")
     var threads: Int?
     @Option(help: "Linear-layer precision: fp32 (exact), bf16 (half the weight memory) or int8 (fastest). Default: fp32.")
     var precision: Precision?
+    @Option(help: "Model threads over the one resident model, each with its own batch and threads/workers of the threads (1: latency; more: throughput on many cores). Default: 1.")
+    var workers: Int?
     @Option(name: .customLong("max-batch-rows"), help: "Most sequences running at once. Default: 16.")
     var maxBatchRows: Int?
     @Option(name: .customLong("max-batch-tokens"), help: "Most encoder positions per encoder pass. Default: 4096.")
@@ -76,6 +78,7 @@ struct ServeOptions: ParsableArguments {
         var port = 8080
         var threads: Int
         var precision = Precision.fp32
+        var workers = 1
         var maxBatchRows = 16
         var maxBatchTokens = 4096
         var maxWaitMs = 0
@@ -121,6 +124,7 @@ struct ServeOptions: ParsableArguments {
             host: try setting(host, "ALBUM_HOST", d.host), port: try setting(port, "ALBUM_PORT", d.port),
             threads: try setting(threads, "ALBUM_THREADS", d.threads),
             precision: try setting(precision, "ALBUM_PRECISION", d.precision),
+            workers: try setting(workers, "ALBUM_WORKERS", d.workers),
             maxBatchRows: try setting(maxBatchRows, "ALBUM_MAX_BATCH_ROWS", d.maxBatchRows),
             maxBatchTokens: try setting(maxBatchTokens, "ALBUM_MAX_BATCH_TOKENS", d.maxBatchTokens),
             maxWaitMs: try setting(maxWaitMs, "ALBUM_MAX_WAIT_MS", d.maxWaitMs),
@@ -162,5 +166,16 @@ struct ServeOptions: ParsableArguments {
         case "0", "false", "no", "": return false
         default: throw ValidationError("\(name)=\(raw) is not a valid value")
         }
+    }
+
+    /// How `threads` are shared by `workers`: OpenBLAS's process-wide count (all threads for one worker; 1 for
+    /// several, whose products then run side by side) and each worker's budget for Album's own kernel splits.
+    /// - Throws: `ValidationError` unless 1 ≤ workers ≤ threads.
+    static func threadPlan(threads: Int, workers: Int) throws -> (openBLAS: Int, perWorker: Int) {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard workers >= 1, workers <= threads else {
+            throw ValidationError("--workers must be between 1 and --threads (\(threads)), got \(workers): each worker needs a thread of its own")
+        }
+        return workers == 1 ? (threads, threads) : (1, threads / workers)
     }
 }

@@ -24,11 +24,12 @@ let demoTasks = repositoryRoot.appendingPathComponent("models/tasks")
 
 /// A fresh engine (started) over a private copy of a tasks directory: by default the tiny fixture T5 with the
 /// fixture tasks and `ToyCodec`; with `demo: true` the bundled demo model, its real tokenizer and the demo tasks.
-/// `gate` lets the test run the model thread one iteration at a time; `clock` replaces the engine's time.
+/// `gate` lets the test run the model thread one iteration at a time; `clock` replaces the engine's time;
+/// `workers` > 1 runs that many model threads (one thread of budget each).
 func makeEngine(rows: Int, queue: Int = 256, maxWait: Duration = .milliseconds(2),
                 overflow: OverflowPolicy = .reject, timeout: Duration = .seconds(600),
                 start: Bool = true, demo: Bool = false, gate: IterationGate? = nil,
-                clock: ManualClock? = nil) throws -> Engine<T5Backend> {
+                clock: ManualClock? = nil, workers: Int = 1) throws -> Engine<T5Backend> {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("album-engine-tests-\(UUID().uuidString)")
     try FileManager.default.copyItem(at: demo ? demoTasks : fixtureTasks, to: directory)
@@ -39,7 +40,7 @@ func makeEngine(rows: Int, queue: Int = 256, maxWait: Duration = .milliseconds(2
         configuration: EngineConfiguration(
             policy: BatchPolicy(maxQueueSize: queue, maxBatchRows: rows, maxBatchTokens: 4096, maxWait: maxWait),
             maxInputTokens: demo ? 512 : 64, overflow: overflow, defaultTimeout: timeout,
-            clock: now, iterationGate: gate))
+            clock: now, iterationGate: gate, workers: workers, threadsPerWorker: workers > 1 ? 1 : nil))
     if start { engine.start() }
     return engine
 }

@@ -29,8 +29,10 @@ final class SwapTimeline: @unchecked Sendable {
 }
 
 @Suite struct HotSwapTests {
-    @Test func replaceAndRemoveTasksWhileClientsRun() async throws {
-        let engine = try makeEngine(rows: 6, maxWait: .zero)
+    /// With one model thread and with two (each client's request may land on either).
+    @Test(arguments: [1, 2])
+    func replaceAndRemoveTasksWhileClientsRun(workers: Int) async throws {
+        let engine = try makeEngine(rows: 6, maxWait: .zero, workers: workers)
         let timeline = SwapTimeline()
         let first = try await engine.installTask(named: "swap", files: try fixtureFiles("peft-pt"))
         timeline.installed(version: first.version, source: "peft-pt", start: 0)

@@ -20,7 +20,8 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var holding = false
-    private var isHeld = false
+    /// Model threads waiting inside a held encoder pass (several with `workers` > 1).
+    private var heldCount = 0
     private var failing = false
     private var stepHook: (@Sendable () -> Void)?
     private var stepCount = 0
@@ -41,10 +42,10 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
     /// Makes every encoder pass from now on throw.
     func failEncoderPasses() { condition.withLock { failing = true } }
 
-    /// Waits until the model thread is held inside an encoder pass; fails after `timeout`.
-    func waitUntilHeld(timeout: Duration = .seconds(60)) async throws {
+    /// Waits until `threads` model threads are held inside an encoder pass; fails after `timeout`.
+    func waitUntilHeld(threads: Int = 1, timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !condition.withLock({ isHeld }) {
+        while condition.withLock({ heldCount }) < threads {
             try #require(ContinuousClock.now < deadline, "the model thread never reached the held encoder pass")
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -57,11 +58,11 @@ final class ControlledBackend: ModelBackend, @unchecked Sendable {
 
     func encode(_ rows: [EncoderRow]) throws -> [Encoded] {
         let fail = condition.withLock {
-            while holding {
-                isHeld = true
-                condition.wait()
+            if holding {
+                heldCount += 1
+                while holding { condition.wait() }
+                heldCount -= 1
             }
-            isHeld = false
             return failing
         }
         if fail { throw POSIXError(.EIO) }

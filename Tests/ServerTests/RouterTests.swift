@@ -235,7 +235,7 @@ func errorCode(_ response: TestResponse) throws -> String {
             }
             try await client.execute(uri: "/readyz", method: .get) { (r: TestResponse) async throws in
                 #expect(r.status == .ok)
-                #expect(try decode(HealthStatus.self, r) == HealthStatus(status: "ready", model: "fake", tasks: 2, precision: "fp32"))
+                #expect(try decode(HealthStatus.self, r) == HealthStatus(status: "ready", model: "fake", tasks: 2, precision: "fp32", workers: 1))
             }
             try await client.execute(uri: "/nope", method: .get) { (r: TestResponse) async throws in
                 #expect(r.status == .notFound)

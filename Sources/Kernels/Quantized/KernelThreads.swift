@@ -1,5 +1,5 @@
-// How many threads Album's own int8 / bf16 kernels and the encoder's attention heads split over. In fp32 OpenBLAS
-// does the threading and this follows `BLAS.threads`. In int8 the serving commands pin OpenBLAS to one thread and
+// How many threads Album's own int8 / bf16 kernels and attention (heads, sequences) split over. In fp32 OpenBLAS
+// does the threading and this follows it; a serving worker's budget (`BLAS.withThreadBudget`) wins. In int8 the serving commands pin OpenBLAS to one thread and
 // set this to the thread budget: OpenBLAS's idle workers spin in sched_yield for ~0.1 s after each call (measured:
 // 21% of an int8 encoder pass's cycles), stealing the cores from the int8 products running on Album's threads.
 import Foundation
@@ -7,10 +7,12 @@ import Foundation
 public enum KernelThreads {
     private static let override = LockedValue<Int>(0)
 
-    /// The budget: the explicit setting, else `BLAS.threads`.
+    /// The budget: the calling thread's (a serving worker's, `BLAS.withThreadBudget`), else the explicit setting,
+    /// else OpenBLAS's thread count.
     public static var count: Int {
+        if let budget = ThreadBudget.current { return budget }
         let value = override.withLock { $0 }
-        return value > 0 ? value : BLAS.threads
+        return value > 0 ? value : BLAS.openBLASThreads
     }
 
     /// Sets the budget (0 or less: follow `BLAS.threads` again).
@@ -29,5 +31,5 @@ public enum KernelThreads {
     }
 
     /// Whether attention should split its heads over Album's threads: OpenBLAS then runs each head single-threaded.
-    public static var splitsAttentionHeads: Bool { BLAS.threads == 1 && count > 1 }
+    public static var splitsAttentionHeads: Bool { BLAS.openBLASThreads == 1 && count > 1 }
 }

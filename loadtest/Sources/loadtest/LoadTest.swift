@@ -1,5 +1,6 @@
-// Entry point: fetch the task list (or read a workload file), send requests with open-loop Poisson arrivals for
-// a bounded time and count, wait for the stragglers, and report.
+// Entry point: fetch the task list (or read a workload file), send requests with open-loop Poisson arrivals (or,
+// with --concurrency, a closed loop of that many clients) for a bounded time and count, wait for the stragglers,
+// and report.
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -23,7 +24,9 @@ struct LoadTest {
         do {
             let workload = try await loadWorkload(options, client: client)
             guard !workload.items.isEmpty else { throw LoadTestError.workload("no requests to send") }
-            let (samples, elapsed, dropped) = await drive(workload, options: options, client: client)
+            let (samples, elapsed, dropped) = options.concurrency != nil
+                ? await driveClosedLoop(workload, options: options, client: client)
+                : await drive(workload, options: options, client: client)
             let report = Report(samples: samples, options: options, elapsed: elapsed, dropped: dropped)
             print(report.markdown)
             if let output = options.output {
@@ -86,8 +89,37 @@ struct LoadTest {
         return (samples, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, dropped)
     }
 
+    /// Closed loop: `concurrency` clients, each sending its next request as soon as the last one answered, until
+    /// `duration` ends or `maxRequests` were sent (the server's saturation throughput at that concurrency).
+    static func driveClosedLoop(_ workload: Workload, options: Options,
+                                client: HTTPClient) async -> (samples: [Sample], elapsed: Double, dropped: Int) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start.advanced(by: .milliseconds(Int(options.duration * 1000)))
+        let budget = Counter()
+        let samples = await withTaskGroup(of: [Sample].self) { group in
+            for index in 0..<(options.concurrency ?? 1) {
+                group.addTask {
+                    var seeded = SeededGenerator(state: options.seed &+ UInt64(index))
+                    var out: [Sample] = []
+                    while clock.now < end, await budget.take(below: options.maxRequests) {
+                        let (item, body) = workload.sample(&seeded)
+                        out.append(await send(item: item, body: body, url: options.url, client: client))
+                    }
+                    return out
+                }
+            }
+            var all: [Sample] = []
+            for await part in group { all += part }
+            return all
+        }
+        let elapsed = start.duration(to: clock.now)
+        return (samples, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 0)
+    }
+
     static func send(item: WorkloadItem, body: Data, url: String, client: HTTPClient) async -> Sample {
         var request = HTTPClientRequest(url: url + (item.type == "classify" ? "/v1/classify" : "/v1/generate"))
+        let task = item.label
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -100,10 +132,10 @@ struct LoadTest {
             if response.status != .ok {
                 code = (try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes.readableBytesView)))?.error.code
             }
-            return Sample(task: item.task, type: item.type, status: Int(response.status.code), errorCode: code,
+            return Sample(task: task, type: item.type, status: Int(response.status.code), errorCode: code,
                           latency: Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18)
         } catch {
-            return Sample(task: item.task, type: item.type, status: 0, errorCode: "\(type(of: error))", latency: 0)
+            return Sample(task: task, type: item.type, status: 0, errorCode: "\(type(of: error))", latency: 0)
         }
     }
 }
@@ -112,6 +144,12 @@ struct LoadTest {
 actor Counter {
     private(set) var value = 0
     func add(_ delta: Int) { value += delta }
+    /// Counts one more if fewer than `limit` were counted; false once the limit is reached.
+    func take(below limit: Int) -> Bool {
+        guard value < limit else { return false }
+        value += 1
+        return true
+    }
 }
 
 /// SplitMix64, so a seed reproduces the same arrivals and inputs.

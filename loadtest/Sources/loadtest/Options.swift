@@ -17,10 +17,13 @@ struct Options {
     var seed: UInt64 = 1
     /// JSON report path.
     var output: String?
+    /// Closed loop: this many clients, each sending its next request when the last one answered (no `--rate`).
+    var concurrency: Int?
 
     static let usage = """
     usage: loadtest [--url http://127.0.0.1:8080] [--rate 20] [--duration 10] [--max-requests 1000]
                     [--max-in-flight 512] [--workload FILE] [--seed 1] [--output report.json]
+                    [--concurrency N (closed loop instead of --rate)]
     """
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -45,12 +48,14 @@ struct Options {
             case "--workload": options.workload = try value(flag)
             case "--seed": options.seed = try number(flag)
             case "--output": options.output = try value(flag)
+            case "--concurrency": options.concurrency = try number(flag)
             case "-h", "--help": throw LoadTestError.usage("")
             default: throw LoadTestError.usage("unknown option \(flag)")
             }
         }
         guard options.rate > 0, options.rate <= 10_000 else { throw LoadTestError.usage("--rate must be in (0, 10000]") }
         guard options.duration > 0, options.duration <= 600 else { throw LoadTestError.usage("--duration must be in (0, 600]") }
+        if let c = options.concurrency, !(1...1024).contains(c) { throw LoadTestError.usage("--concurrency must be 1...1024") }
         guard (1...100_000).contains(options.maxRequests) else { throw LoadTestError.usage("--max-requests must be 1...100000") }
         guard let host = URL(string: options.url)?.host, Self.isLoopback(host) else {
             throw LoadTestError.usage("--url must point at a loopback address (127.0.0.0/8, localhost or ::1)")

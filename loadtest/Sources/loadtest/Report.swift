@@ -27,6 +27,8 @@ struct Report: Codable {
     var cores: Int
     var url: String
     var targetRate: Double
+    /// Closed-loop clients, nil for open-loop arrivals.
+    var concurrency: Int?
     var durationSeconds: Double
     var sent: Int
     var dropped: Int
@@ -54,6 +56,7 @@ struct Report: Codable {
         cores = ProcessInfo.processInfo.activeProcessorCount
         url = options.url
         targetRate = options.rate
+        concurrency = options.concurrency
         durationSeconds = elapsed
         sent = samples.count
         self.dropped = dropped
@@ -68,7 +71,8 @@ struct Report: Codable {
     var markdown: String {
         var lines = [
             "Album load test: \(url), commit \(commit), \(machine) (\(cores) cores)",
-            "target \(targetRate) req/s for \(String(format: "%.1f", durationSeconds)) s: sent \(sent), dropped \(dropped), "
+            (concurrency.map { "closed loop, \($0) clients" } ?? "target \(targetRate) req/s")
+                + " for \(String(format: "%.1f", durationSeconds)) s: sent \(sent), dropped \(dropped), "
                 + "throughput \(String(format: "%.2f", throughput)) req/s",
             "",
             "| requests | ok | p50 ms | p90 ms | p99 ms | mean ms |",

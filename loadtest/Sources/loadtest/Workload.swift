@@ -5,7 +5,8 @@ import ServerAPI
 
 /// One kind of request in the mix.
 struct WorkloadItem: Codable {
-    var task: String
+    /// nil: the base model (a request that names no task).
+    var task: String?
     /// `generate` or `classify`.
     var type: String
     /// Relative frequency.
@@ -16,6 +17,11 @@ struct WorkloadItem: Codable {
     var minWords: Int
     var maxWords: Int
     var maxNewTokens: Int?
+    /// A fixed input text instead of random words (every request the same length, as `album bench --serving`).
+    var text: String?
+
+    /// The name reports use: the task, or `(base)`.
+    var label: String { task ?? "(base)" }
 }
 
 struct Workload: Codable {
@@ -52,10 +58,11 @@ struct Workload: Codable {
             pick -= item.weight
         }
         var fields: [String: String] = [:]
-        for field in chosen.fields {
+        for field in chosen.fields where chosen.text == nil {
             let n = Int.random(in: chosen.minWords...max(chosen.minWords, chosen.maxWords), using: &rng)
             fields[field] = (0..<n).map { _ in Self.words.randomElement(using: &rng)! }.joined(separator: " ")
         }
+        if let text = chosen.text { fields = Dictionary(uniqueKeysWithValues: chosen.fields.map { ($0, text) }) }
         let single = chosen.fields == ["input"]
         let encoder = JSONEncoder()
         let body: Data
