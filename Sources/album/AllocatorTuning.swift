@@ -2,7 +2,7 @@
 // activations; jemalloc's default decay (and its eager purge of the arena that serves allocations over 8 MiB) hands
 // those pages back to the kernel, so every step paid about 66k page faults with their zeroing: about 7% of a
 // prompt-tuning step on 2 cores. Keeping freed pages (decay −1) makes re-allocation free; peak RSS is unchanged.
-// Not for `serve`.
+// Not for `serve`. `releaseFreedPages` is the opposite, once: after a reduced precision freed the fp32 weights.
 import CJemalloc
 
 enum AllocatorTuning {
@@ -15,5 +15,12 @@ enum AllocatorTuning {
                      "arena.4096.muzzy_decay_ms"] {  // 4096 = MALLCTL_ARENAS_ALL
             _ = mallctl(name, nil, nil, &never, MemoryLayout<Int>.size)
         }
+    }
+
+    /// Hands every freed page back to the kernel now: after `--precision bf16|int8` replaced the fp32 weights, so
+    /// that resident memory shows the reduced model rather than pages jemalloc would reuse later. Without jemalloc
+    /// this does nothing.
+    static func releaseFreedPages() {
+        _ = mallctl("arena.4096.purge", nil, nil, nil, 0)  // 4096 = MALLCTL_ARENAS_ALL
     }
 }

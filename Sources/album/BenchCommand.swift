@@ -139,6 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
         let t5 = try makeModel()
         t5.convert(to: precision)
         KernelThreads.configure(threads: BLAS.threads, precision: precision)
+        if precision != .fp32 { AllocatorTuning.releaseFreedPages() }
         if serving, let model {
             #if ALBUM_SERVER
             let bench = ServingBench(concurrencies: Self.parseBatchSizes(concurrency)!, workers: workers,

@@ -79,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             modelDirectory: URL(fileURLWithPath: modelDir), tasksDirectory: URL(fileURLWithPath: tasksDir),
             configuration: engineConfiguration, maxPromptLength: settings.maxPromptLength, precision: settings.precision,
             metricsFactory: metrics.factory, logger: logger)
+        if settings.precision != .fp32 { AllocatorTuning.releaseFreedPages() }
         for issue in engine.registry.issues {
             logger.warning("task skipped", metadata: ["task": "\(issue.entry)", "error": "\(issue.error)"])
         }
