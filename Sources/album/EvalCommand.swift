@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import Prompts
+import SafeTensors
 import T5
 import Tokenization
 import Training
@@ -22,6 +23,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-new-tokens"), help: "Generation length for tasks without labels.") var maxNewTokens: Int = 32
     @Flag(name: .long, help: "Print the metrics as JSON.") var json = false
     @Option(help: "Linear-layer precision, as `album serve --precision`: fp32, bf16 or int8.") var precision: Precision = .fp32
+    @Option(help: "Also write each example's prediction (label or generated text), one JSON string per line, to this file (to compare precisions example by example).")
+    var predictions: String?
 
     func run() async throws {
         let directory = URL(fileURLWithPath: model)
@@ -47,6 +50,10 @@ struct EvalCommand: AsyncParsableCommand {
         }
         var metrics = result.metrics
         metrics["examples"] = Double(dataset.count)
+        if let predictions {
+            let lines = try result.predictions.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: predictions))
+        }
         let attention = try Self.meanAttention(of: loaded, model: t5, inputs: try encoder.encode(dataset).map(\.input))
         if json {
             print(try JSONOutput.render(EvalOutput(metrics: metrics, attention: attention)))
