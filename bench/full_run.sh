@@ -39,8 +39,9 @@ mkdir -p /tmp/album-bench-empty-tasks
 for workers in 1 2; do
   album bench --serving --model /tmp/t5-small-serve --length 64 --steps 16 --concurrency 4,8 --workers "$workers" \
     --threads 2 --serving-seconds 8 --repeats 3 > "$OUT/serving-engine-w$workers.md"
-  album serve --model /tmp/t5-small-serve --tasks /tmp/album-bench-empty-tasks --port 18437 --threads 2 \
-    --workers "$workers" > "$OUT/serve-w$workers.log" 2>&1 &
+  # Started directly (not through the `album` function) so that $! is the server itself.
+  env -u OPENBLAS_CORETYPE "$ALBUM" serve --model /tmp/t5-small-serve --tasks /tmp/album-bench-empty-tasks \
+    --port 18437 --threads 2 --workers "$workers" > "$OUT/serve-w$workers.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18437/readyz > /dev/null && break; sleep 0.2; done
   for concurrency in 4 8; do
@@ -48,6 +49,6 @@ for workers in 1 2; do
       --workload loadtest/workloads/t5-small-fixed.json > "$OUT/serving-http-w$workers-c$concurrency.md"
   done
   kill -TERM "$server"
-  wait "$server" || true
+  wait "$server" || true  # the port is free again before the next server starts
 done
 echo "outputs in $OUT"
