@@ -31,12 +31,12 @@ static float row_absmax_portable(const float *x, size_t k) {
     return m;
 }
 
-// q[p] = clamp(round(x[p] · inv), -127, 127) + 128.
-static void quantize_row_portable(const float *x, size_t k, float inv, uint8_t *q) {
+// q[p] = clamp(round(x[p] · inv), -maxq, maxq) + maxq + 1.
+static void quantize_row_portable(const float *x, size_t k, float inv, int maxq, uint8_t *q) {
     for (size_t p = 0; p < k; p++) {
         int32_t v = round_even(x[p] * inv);
-        v = v < -127 ? -127 : (v > 127 ? 127 : v);
-        q[p] = (uint8_t)(v + 128);
+        v = v < -maxq ? -maxq : (v > maxq ? maxq : v);
+        q[p] = (uint8_t)(v + maxq + 1);
     }
 }
 
@@ -65,16 +65,16 @@ static AVX512 float row_absmax_avx512(const float *x, size_t k) {
     return r;
 }
 
-static AVX512 void quantize_row_avx512(const float *x, size_t k, float inv, uint8_t *q) {
+static AVX512 void quantize_row_avx512(const float *x, size_t k, float inv, int maxq, uint8_t *q) {
     const __m512 vinv = _mm512_set1_ps(inv);
-    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    const __m512i lo = _mm512_set1_epi32(-maxq), hi = _mm512_set1_epi32(maxq), off = _mm512_set1_epi32(maxq + 1);
     size_t p = 0;
     for (; p + 16 <= k; p += 16) {
         __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + p), vinv));
         v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), off);
         _mm_storeu_si128((__m128i *)(q + p), _mm512_cvtepi32_epi8(v));
     }
-    quantize_row_portable(x + p, k - p, inv, q + p);
+    quantize_row_portable(x + p, k - p, inv, maxq, q + p);
 }
 
 static AVX512 void dequantize_row_avx512(const int32_t *c, size_t n, float rowScale, const float *colScale,
@@ -105,9 +105,9 @@ static AVX2 float row_absmax_avx2(const float *x, size_t k) {
     return r;
 }
 
-static AVX2 void quantize_row_avx2(const float *x, size_t k, float inv, uint8_t *q) {
+static AVX2 void quantize_row_avx2(const float *x, size_t k, float inv, int maxq, uint8_t *q) {
     const __m256 vinv = _mm256_set1_ps(inv);
-    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127), off = _mm256_set1_epi32(128);
+    const __m256i lo = _mm256_set1_epi32(-maxq), hi = _mm256_set1_epi32(maxq), off = _mm256_set1_epi32(maxq + 1);
     size_t p = 0;
     for (; p + 8 <= k; p += 8) {
         __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + p), vinv));
@@ -116,7 +116,7 @@ static AVX2 void quantize_row_avx2(const float *x, size_t k, float inv, uint8_t 
         _mm256_storeu_si256((__m256i *)lanes, v);
         for (int i = 0; i < 8; i++) q[p + i] = (uint8_t)lanes[i];
     }
-    quantize_row_portable(x + p, k - p, inv, q + p);
+    quantize_row_portable(x + p, k - p, inv, maxq, q + p);
 }
 
 static AVX2 void dequantize_row_avx2(const int32_t *c, size_t n, float rowScale, const float *colScale, float beta,
@@ -137,7 +137,7 @@ static AVX2 void dequantize_row_avx2(const int32_t *c, size_t n, float rowScale,
 
 typedef struct {
     float (*absmax)(const float *x, size_t k);
-    void (*quantize)(const float *x, size_t k, float inv, uint8_t *q);
+    void (*quantize)(const float *x, size_t k, float inv, int maxq, uint8_t *q);
     void (*dequantize)(const int32_t *c, size_t n, float rowScale, const float *colScale, float beta, float *out);
 } quant_kernels;
 
@@ -222,7 +222,7 @@ void *album_thread_scratch(int slot, size_t bytes) {
 
 // MARK: Public entry points.
 
-void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8_t *q, float *scales,
+void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int zeroPoint, int8_t *q, float *scales,
                               int32_t *compensation) {
     for (size_t j = 0; j < n; j++) {
         float m = 0;
@@ -238,12 +238,13 @@ void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8
             int32_t v = scales[j] > 0 ? round_even(w[p * n + j] / scales[j]) : 0;
             v = v < -maxq ? -maxq : (v > maxq ? maxq : v);
             q[p * n + j] = (int8_t)v;
-            compensation[j] -= 128 * v;
+            compensation[j] -= zeroPoint * v;
         }
 }
 
 int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
-                                 uint8_t *q, float *scales) {
+                                 int maxq, uint8_t *q, float *scales) {
+    if (maxq < 1 || maxq > 127) return 0;
     if (isa == ALBUM_SMALLM_AUTO) isa = album_quant_selected();
     if (!album_quant_supports(isa)) return 0;
     const quant_kernels *kern = kernels_for(isa);
@@ -252,18 +253,18 @@ int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t ro
         float m = kern->absmax(row, k);
         // A zero (or non-finite) row quantizes to all-zero codes with scale 0.
         if (!(m > 0) || !isfinite(m)) {
-            memset(q + i * k, 128, k);
+            memset(q + i * k, maxq + 1, k);
             scales[i] = 0;
             continue;
         }
-        scales[i] = m / 127.0f;
-        kern->quantize(row, k, 127.0f / m, q + i * k);
+        scales[i] = m / (float)maxq;
+        kern->quantize(row, k, (float)maxq / m, maxq, q + i * k);
     }
     return 1;
 }
 
-void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, float *scales) {
-    album_quantize_rows_u8_using(ALBUM_SMALLM_AUTO, x, rows, k, ldx, q, scales);
+void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, int maxq, uint8_t *q, float *scales) {
+    album_quantize_rows_u8_using(ALBUM_SMALLM_AUTO, x, rows, k, ldx, maxq, q, scales);
 }
 
 int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,

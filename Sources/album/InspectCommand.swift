@@ -88,8 +88,8 @@ struct InspectCommand: AsyncParsableCommand {
     /// "T5 v1.0 …", "T5 v1.1 / flan …", "mT5 …" from the architecture switches that matter at inference.
     /// How int8 products run on this CPU.
     static var int8Kernel: String {
-        album_int8_has_vnni() != 0 ? "oneDNN u8s8s32 (AVX-512 VNNI, 8-bit weights)"
-            : "oneDNN u8s8s32 (no VNNI: 7-bit weights against int16 saturation)"
+        album_int8_has_vnni() != 0 ? "oneDNN u8s8s32 (AVX-512 VNNI, 8-bit activations and weights)"
+            : "oneDNN u8s8s32 (no VNNI: 7-bit activations against int16 saturation)"
     }
 
     static func variant(_ model: T5Model) -> String {

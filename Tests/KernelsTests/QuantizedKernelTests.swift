@@ -16,10 +16,11 @@ import TestSupport
 
     @Test func oneDNNProductEqualsTheExactReference() {
         var rng = Rng(state: 11)
-        let maxCode = UInt64(Int8Weight.defaultMaxCode)
+        // Activation codes as this CPU's kernels make them (1...2A+1), 8-bit weights.
+        let activationCodes = UInt64(2 * Int8Weight.defaultActivationMaxCode + 1)
         for (m, k, n) in Self.shapes {
-            let a = (0..<m * k).map { _ in UInt8(1 + rng.next() % 255) }
-            let b = (0..<k * n).map { _ in Int8(Int64(rng.next() % (2 * maxCode + 1)) - Int64(maxCode)) }
+            let a = (0..<m * k).map { _ in UInt8(1 + rng.next() % activationCodes) }
+            let b = (0..<k * n).map { _ in Int8(Int64(rng.next() % 255) - 127) }
             let compensation = (0..<n).map { _ in Int32(Int64(rng.next() % 20001) - 10000) }
             var fast = [Int32](repeating: 0, count: m * n), naive = fast
             let status = album_int8_gemm(m, n, k, a, k, b, n, compensation, &fast, n)
@@ -29,25 +30,32 @@ import TestSupport
         }
     }
 
-    @Test func quantizeVariantsGiveThePortableBits() {
+    @Test(arguments: [127, 63])
+    func quantizeVariantsGiveThePortableBits(maxCode: Int) {
         var rng = Rng(state: 12)
         let (rows, k) = (5, 131)
+        let zero = UInt8(maxCode + 1), top = UInt8(2 * maxCode + 1)
         var x = rng.floats(rows * k, scale: 3)
-        for p in 0..<k { x[2 * k + p] = 0 }  // an all-zero row: codes 128, scale 0
+        for p in 0..<k { x[2 * k + p] = 0 }  // an all-zero row: codes at the zero point, scale 0
         x[3 * k + 7] = 0.5 * 3 / 127 * 127  // exact ties exercise round-half-even
         var portableCodes = [UInt8](repeating: 0, count: rows * k), portableScales = [Float](repeating: 0, count: rows)
-        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, rows, k, k, &portableCodes, &portableScales) == 1)
-        #expect(portableScales[2] == 0 && portableCodes[(2 * k)..<(3 * k)].allSatisfy { $0 == 128 })
+        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, rows, k, k, Int32(maxCode), &portableCodes,
+                                             &portableScales) == 1)
+        #expect(portableScales[2] == 0 && portableCodes[(2 * k)..<(3 * k)].allSatisfy { $0 == zero })
         for row in [0, 1, 3, 4] {
             let peak = (0..<k).map { abs(x[row * k + $0]) }.max()!
-            #expect(portableScales[row] == peak / 127)
-            #expect(portableCodes[(row * k)..<((row + 1) * k)].contains { $0 == 1 || $0 == 255 }, "row \(row) uses the full range")
+            #expect(portableScales[row] == peak / Float(maxCode))
+            #expect(portableCodes[(row * k)..<((row + 1) * k)].contains { $0 == 1 || $0 == top }, "row \(row) uses the full range")
+            #expect(portableCodes[(row * k)..<((row + 1) * k)].allSatisfy { $0 >= 1 && $0 <= top })
         }
         for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
             var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
-            #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, &codes, &scales) == 1)
+            #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, Int32(maxCode), &codes, &scales) == 1)
             #expect(codes == portableCodes && scales == portableScales, "quantize variant \(variant.rawValue)")
         }
+        var unused = [UInt8](repeating: 0, count: k), unusedScale: [Float] = [0]
+        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, 1, k, k, 128, &unused, &unusedScale) == 0,
+                "codes beyond 127 are refused")
         // Dequantization, with and without a residual (beta).
         let n = 37
         let c = (0..<rows * n).map { _ in Int32(Int64(rng.next() % 200001) - 100000) }
@@ -64,11 +72,12 @@ import TestSupport
         }
     }
 
-    /// x quantized per row as the kernel does, as fp32 values (codes − 128) · scale.
+    /// x quantized per row as the kernel does, as fp32 values (codes − zero point) · scale.
     static func dequantizedRows(_ x: [Float], rows: Int, k: Int) -> [Float] {
+        let maxCode = Int8Weight.defaultActivationMaxCode
         var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
-        album_quantize_rows_u8(x, rows, k, k, &codes, &scales)
-        return (0..<rows * k).map { Float(Int(codes[$0]) - 128) * scales[$0 / k] }
+        album_quantize_rows_u8(x, rows, k, k, Int32(maxCode), &codes, &scales)
+        return (0..<rows * k).map { Float(Int(codes[$0]) - maxCode - 1) * scales[$0 / k] }
     }
 
     @Test func int8LinearIsTheProductOfItsQuantizedOperands() {

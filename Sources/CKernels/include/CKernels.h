@@ -181,16 +181,18 @@ int album_smallm_kn_using(album_smallm_isa isa, size_t m, size_t n, size_t k, co
                           const float *w, size_t ldw, float *out, size_t ldo, float alpha, float beta);
 
 // MARK: int8 linear layers (quantized.c): per-output-channel symmetric s8 weights, per-row dynamic u8 activations
-// (code = round(x · 127 / max|x|) + 128), u8·s8 → s32 by oneDNN, fp32 dequantization. Row-major throughout.
+// (code = round(x · A / max|x|) + A + 1 with A = 127, or 63 where u8·s8 pairs could saturate int16), u8·s8 → s32
+// by oneDNN, fp32 dequantization. Row-major throughout.
 
 /// Quantizes w (k, n) per column j: scales[j] = max_p |w[p][j]| / maxq (0 for an all-zero column), q (k, n) =
-/// clamp(round_even(w / scale), ±maxq), compensation[j] = -128 · Σ_p q[p][j] (cancels the activations' +128 offset).
-void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8_t *q, float *scales,
+/// clamp(round_even(w / scale), ±maxq), compensation[j] = -zeroPoint · Σ_p q[p][j] (cancels the activations'
+/// zero point, A + 1).
+void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int zeroPoint, int8_t *q, float *scales,
                               int32_t *compensation);
 
-/// Per row i of x (rows, k; stride ldx): scales[i] = max|x_i| / 127 and q (rows, k) = clamp(round_even(x · 127 /
-/// max), ±127) + 128; a zero or non-finite row gets codes 128 and scale 0.
-void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, float *scales);
+/// Per row i of x (rows, k; stride ldx): scales[i] = max|x_i| / maxq and q (rows, k) = clamp(round_even(x · maxq /
+/// max), ±maxq) + maxq + 1 (maxq in 1...127); a zero or non-finite row gets codes maxq + 1 and scale 0.
+void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, int maxq, uint8_t *q, float *scales);
 
 /// out (rows, n) = alpha · c · rowScales[i] · colScales[j] (+ beta · out). c has stride ldc, out ldo.
 void album_dequantize_rows(const int32_t *c, size_t rows, size_t n, size_t ldc, const float *rowScales,
@@ -202,11 +204,11 @@ album_smallm_isa album_quant_selected(void);
 int album_quant_supports(album_smallm_isa isa);
 /// album_quantize_rows_u8 / album_dequantize_rows with an explicit variant; 0 (nothing done) when unsupported.
 int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
-                                 uint8_t *q, float *scales);
+                                 int maxq, uint8_t *q, float *scales);
 int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,
                                 const float *rowScales, const float *colScales, float alpha, float beta, float *out,
                                 size_t ldo);
-/// 1 when the CPU has AVX-512 VNNI (u8·s8 products cannot saturate; without it weights use 7 bits).
+/// 1 when the CPU has AVX-512 VNNI (u8·s8 products cannot saturate; without it activations use 7 bits).
 int album_int8_has_vnni(void);
 
 /// c (m, n) = a (m, k; u8) · b (k, n; s8) + compensation[j], by oneDNN on the calling thread only.
