@@ -46,6 +46,20 @@ func runQueuedTogether<B: ModelBackend>(_ probes: [Probe], on engine: Engine<B>,
     }
 }
 
+/// Compares every outcome with its solo reference, records the first 5 differences (and any failed reference) as
+/// issues, and returns how many differ.
+func recordMismatches(_ results: [Outcome], solo reference: [Outcome], probes: [Probe]) -> Int {
+    var failures = 0
+    for (index, (got, want)) in zip(results, reference).enumerated() {
+        if case .failed(let error) = want { Issue.record("solo request \(index) failed: \(error)") }
+        if let message = mismatch(got, want) {
+            failures += 1
+            if failures <= 5 { Issue.record("request \(index) (\(probes[index])): \(message)") }
+        }
+    }
+    return failures
+}
+
 /// Checks `got` against the solo reference `want`; returns a failure message or nil.
 func mismatch(_ got: Outcome, _ want: Outcome, tolerance: Double = 1e-5) -> String? {
     switch (got, want) {
@@ -121,23 +135,8 @@ func workload(for engine: Engine<T5Backend>, perTask: Int, seed: UInt64) async -
         var reference: [Outcome] = []
         for probe in probes { reference.append(await run(probe, on: solo)) }
 
-        try await gate.waitUntilBlocked()
-        let results = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, probe) in probes.enumerated() { group.addTask { (index, await run(probe, on: batched)) } }
-            try await waitUntil("every request queued") { batched.queueDepth == probes.count }
-            gate.openFully()
-            var results = [Outcome?](repeating: nil, count: probes.count)
-            for try await (index, outcome) in group { results[index] = outcome }
-            return results.map { $0! }
-        }
-        var failures = 0
-        for (index, (got, want)) in zip(results, reference).enumerated() {
-            if case .failed(let error) = want { Issue.record("solo request \(index) failed: \(error)") }
-            if let message = mismatch(got, want) {
-                failures += 1
-                if failures <= 5 { Issue.record("request \(index) (\(probes[index])): \(message)") }
-            }
-        }
+        let results = try await runQueuedTogether(probes, on: batched, gate: gate)
+        let failures = recordMismatches(results, solo: reference, probes: probes)
         #expect(failures == 0, "\(failures) of \(probes.count) batched results differ from solo")
         let stats = batched.statistics
         #expect(stats.peakRows == 8, "the first iteration fills every row: \(stats)")

@@ -18,14 +18,7 @@ import Testing
         var reference: [Outcome] = []
         for probe in probes { reference.append(await run(probe, on: solo)) }
         let results = try await runQueuedTogether(probes, on: workers, gate: gate)
-        var failures = 0
-        for (index, (got, want)) in zip(results, reference).enumerated() {
-            if case .failed(let error) = want { Issue.record("solo request \(index) failed: \(error)") }
-            if let message = mismatch(got, want) {
-                failures += 1
-                if failures <= 5 { Issue.record("request \(index) (\(probes[index])): \(message)") }
-            }
-        }
+        let failures = recordMismatches(results, solo: reference, probes: probes)
         #expect(failures == 0, "\(failures) of \(probes.count) results on two workers differ from solo")
         let stats = workers.statistics
         #expect(stats.completed == probes.count)
