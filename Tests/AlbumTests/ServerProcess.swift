@@ -115,11 +115,19 @@ enum HTTPProbe {
         if body != nil { request += "Content-Type: application/json\r\nContent-Length: \(payload.utf8.count)\r\n" }
         request += "\r\n\(payload)"
         let bytes = Array(request.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure.send }
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }  // interrupted by a signal (see recv below)
+            guard count > 0 else { throw Failure.send }
+            sent += count
+        }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
+            // A signal to the test process (SIGCHLD when another test's child process exits) interrupts recv.
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             received += buffer[0..<count]
         }

@@ -42,6 +42,14 @@ struct TaskReloadServeTests {
         }
     }
 
+    /// Removes a task folder as a careful operator does: one rename out of the tasks directory, then the delete.
+    /// A recursive delete in place lets a rescan see a half-deleted folder (a skipped entry of its own in the log).
+    static func removeInOneRename(_ folder: URL, via root: URL) throws {
+        let removed = root.appendingPathComponent("removed-\(UUID().uuidString)")
+        try FileManager.default.moveItem(at: folder, to: removed)
+        try FileManager.default.removeItem(at: removed)
+    }
+
     static func waitFor(_ port: Int, _ path: String, status: Int, _ server: ServerProcess) async throws {
         try await eventually("GET \(path) to answer \(status)", server) { try await Self.status(port, path) == status }
     }
@@ -69,7 +77,7 @@ struct TaskReloadServeTests {
         }
 
         // A removed folder stops being served; a broken one is skipped and logged.
-        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("tense"))
+        try Self.removeInOneRename(workspace.tasks.appendingPathComponent("tense"), via: workspace.root)
         // Built beside the tasks directory and moved in whole, so that no rescan sees it half-written (an empty
         // folder and then one with a task.json would be two different skipped entries).
         let staging = workspace.tasks.deletingLastPathComponent().appendingPathComponent("broken-staging")
@@ -104,7 +112,7 @@ struct TaskReloadServeTests {
         server.signal(SIGHUP)
         try await Self.waitFor(port, "/v1/tasks/mood", status: 200, server)
 
-        try FileManager.default.removeItem(at: workspace.tasks.appendingPathComponent("tense"))
+        try Self.removeInOneRename(workspace.tasks.appendingPathComponent("tense"), via: workspace.root)
         let reloaded = try await HTTPProbe.request(port: port, "POST", "/v1/tasks/reload")
         #expect(reloaded.status == 200, "\(reloaded.body)")
         let report = try reloaded.json()
