@@ -5,7 +5,6 @@
 // Legend: M = rows of the activation, K = reduction dimension, N = output features.
 import CBLAS
 import CKernels
-import Dispatch
 
 public enum Matmul {
     /// C (M, N) = alpha · A (M, K) · op(B) + beta · C, row-major with explicit leading dimensions.
@@ -88,27 +87,15 @@ public enum Matmul {
         alpha: Float = 1, beta: Float = 0, threads: Int = BLAS.threads
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0 && ldx >= k && ldw >= n && ldo >= n, "smallM: bad shape or stride")
-        // Column slices on up to `threads` threads (the caller takes one); each output's arithmetic is the
-        // same whatever the split, so results stay bit-identical. Small weights stay on the caller.
-        let parts = min(threads, k * n / smallMFloatsPerThread, n / 64)
-        guard parts > 1 else {
-            album_smallm_kn(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta)
-            return
-        }
-        let width = ((n + parts - 1) / parts + 63) / 64 * 64  // slices on 64-column panel boundaries
-        let xBits = Int(bitPattern: x), wBits = Int(bitPattern: w), outBits = Int(bitPattern: out)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = part * width, columns = min(width, n - start)
-            guard columns > 0 else { return }
-            album_smallm_kn(m, columns, k, UnsafePointer(bitPattern: xBits), ldx,
-                            UnsafePointer<Float>(bitPattern: wBits)! + start, ldw,
-                            UnsafeMutablePointer<Float>(bitPattern: outBits)! + start, ldo, alpha, beta)
+        // Column slices on up to `threads` threads (ColumnSlices); small weights stay on the caller.
+        ColumnSlices.forEach(n, weights: k * n, threads: threads) { columns in
+            album_smallm_kn(m, columns.count, k, x, ldx, w + columns.lowerBound, ldw, out + columns.lowerBound, ldo,
+                            alpha, beta)
         }
     }
 
-    /// Weight floats per thread below which `smallM` does not split a call (64 Ki floats = 256 KiB: every T5
-    /// projection splits over 2 threads; tiny test models stay on the caller).
-    public static let smallMFloatsPerThread = 64 * 1024
+    /// Weight floats per thread below which `smallM` does not split a call (`ColumnSlices`).
+    public static let smallMFloatsPerThread = ColumnSlices.minimumWeightsPerThread
 
     /// `smallM` with an explicit instruction-set variant (tests, benchmarks). Returns false, computing nothing,
     /// when this CPU cannot run `variant`.

@@ -3,7 +3,6 @@
 // Small M runs the row-dot kernel of CKernels/rowdot.c split over vocabulary slices; larger M runs sgemm with a
 // transposed B. Legend: M = rows of h, D = the table's row width, V = its rows.
 import CKernels
-import Dispatch
 
 public enum TableProduct {
     /// Rows up to which the row-dot kernel runs; above it, sgemm (which then amortises its packing).
@@ -25,20 +24,9 @@ public enum TableProduct {
                         alpha: alpha)
             return
         }
-        // Vocabulary slices on up to `threads` threads (the caller takes one), as `Matmul.smallM` splits columns.
-        let parts = min(threads, v * d / Matmul.smallMFloatsPerThread, v / 64)
-        guard parts > 1 else {
-            album_rowdot(m, v, d, h, ldh, table, ldt, out, ldo, alpha)
-            return
-        }
-        let width = ((v + parts - 1) / parts + 63) / 64 * 64
-        let hBits = Int(bitPattern: h), tableBits = Int(bitPattern: table), outBits = Int(bitPattern: out)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = part * width, rows = min(width, v - start)
-            guard rows > 0 else { return }
-            album_rowdot(m, rows, d, UnsafePointer(bitPattern: hBits), ldh,
-                         UnsafePointer<Float>(bitPattern: tableBits)! + start * ldt, ldt,
-                         UnsafeMutablePointer<Float>(bitPattern: outBits)! + start, ldo, alpha)
+        // Vocabulary slices on up to `threads` threads (ColumnSlices), as `Matmul.smallM` splits columns.
+        ColumnSlices.forEach(v, weights: v * d, threads: threads) { rows in
+            album_rowdot(m, rows.count, d, h, ldh, table + rows.lowerBound * ldt, ldt, out + rows.lowerBound, ldo, alpha)
         }
     }
 

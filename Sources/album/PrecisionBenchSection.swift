@@ -31,7 +31,8 @@ struct PrecisionSection: BenchSection {
             models.append((precision, model))
         }
         let corpus = Self.corpus(vocab: context.model.config.vocabSize)
-        let reference = try Self.outputs(of: try makeModel(), corpus: corpus)
+        // fp32's outputs from the fp32 model already built, when the list has one.
+        let reference = try Self.outputs(of: try models.first { $0.0 == .fp32 }?.1 ?? makeModel(), corpus: corpus)
         var timing = ["| precision | linear weights MB (LM head incl.) | " + batches.map { "B=\($0) ms / seq" }.joined(separator: " | ")
                       + " | " + batches.map { "B=\($0) vs fp32" }.joined(separator: " | ") + " |",
                       "|---|---:|" + String(repeating: "---:|", count: 2 * batches.count)]

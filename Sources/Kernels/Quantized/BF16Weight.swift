@@ -59,23 +59,13 @@ public final class BF16Weight: @unchecked Sendable {
         Matmul.gemm(m: m, n: n, k: k, a: x, lda: k, b: wide, ldb: n, c: out, ldc: n, alpha: alpha, beta: beta)
     }
 
-    /// The streaming kernel, split in column slices over `threads` like `Matmul.smallM` (same bits whatever split).
+    /// The streaming kernel, split in column slices over `threads` (`ColumnSlices`: same bits whatever the split).
     private func smallM(_ x: UnsafePointer<Float>, rows m: Int, into out: UnsafeMutablePointer<Float>,
                         alpha: Float, beta: Float, threads: Int) {
         let (k, n) = (inFeatures, outFeatures)
-        let parts = max(1, min(threads, k * n / Matmul.smallMFloatsPerThread, n / 64))
-        guard parts > 1 else {
-            album_smallm_bf16(m, n, k, x, k, bits, n, out, n, alpha, beta)
-            return
-        }
-        let width = ((n + parts - 1) / parts + 63) / 64 * 64
-        let xBits = Int(bitPattern: x), wBits = Int(bitPattern: bits), outBits = Int(bitPattern: out)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = part * width, columns = min(width, n - start)
-            guard columns > 0 else { return }
-            album_smallm_bf16(m, columns, k, UnsafePointer(bitPattern: xBits), k,
-                              UnsafePointer<UInt16>(bitPattern: wBits)! + start, n,
-                              UnsafeMutablePointer<Float>(bitPattern: outBits)! + start, n, alpha, beta)
+        ColumnSlices.forEach(n, weights: k * n, threads: threads) { columns in
+            album_smallm_bf16(m, columns.count, k, x, k, bits + columns.lowerBound, n, out + columns.lowerBound, n,
+                              alpha, beta)
         }
     }
 }

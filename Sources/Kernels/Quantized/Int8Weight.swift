@@ -3,7 +3,6 @@
 // product runs in oneDNN, one thread per column slice (exact integers, so any split gives the same result).
 // Twin: `album_int8_gemm_reference` in CKernels/quantized.c.
 import CKernels
-import Dispatch
 
 /// An int8 (K, N) weight with per-column scales.
 public final class Int8Weight: @unchecked Sendable {
@@ -53,9 +52,6 @@ public final class Int8Weight: @unchecked Sendable {
         return out
     }
 
-    /// Integer products per column slice: slices on 64-column boundaries, at most `threads`, none below 64 Ki weights.
-    static let minimumWeightsPerThread = 64 * 1024
-
     /// Rows per pass: bounds the per-thread scratch (12.6 MB of int32 products for t5-base's 3072-wide FFN) without
     /// changing any result, since every row is quantized, multiplied and dequantized on its own. Measured: passes
     /// of 256 rows ran oneDNN at 385 GOP/s against 646 for one pass of 912 rows, so passes stay large.
@@ -75,12 +71,11 @@ public final class Int8Weight: @unchecked Sendable {
         let quantized = codeBytes.assumingMemoryBound(to: UInt8.self)      // (chunk, K) codes + 128
         let rowScales = scaleBytes.assumingMemoryBound(to: Float.self)     // (chunk)
         let products = productBytes.assumingMemoryBound(to: Int32.self)    // (chunk, N)
-        let parts = max(1, min(threads, k * n / Self.minimumWeightsPerThread, n / 64))
         var first = 0
         while first < m {
             let rows = min(chunk, m - first)
             album_quantize_rows_u8(x + first * k, rows, k, k, Int32(activationMaxCode), quantized, rowScales)
-            integerProducts(rows: rows, a: quantized, c: products, parts: parts)
+            integerProducts(rows: rows, a: quantized, c: products, threads: threads)
             album_dequantize_rows(products, rows, n, n, rowScales, scales, alpha, beta, out + first * n, n)
             first += rows
         }
@@ -95,24 +90,14 @@ public final class Int8Weight: @unchecked Sendable {
         let products = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)    // (M, N)
         defer { quantized.deallocate(); rowScales.deallocate(); products.deallocate() }
         album_quantize_rows_u8(x, m, k, k, Int32(activationMaxCode), quantized, rowScales)
-        integerProducts(rows: m, a: quantized, c: products, parts: 1)
+        integerProducts(rows: m, a: quantized, c: products, threads: 1)
         album_dequantize_rows(products, m, n, n, rowScales, scales, alpha, beta, out, n)
     }
 
-    /// c (rows, N) = a · codes + compensation, in `parts` column slices on 64-column boundaries.
-    private func integerProducts(rows m: Int, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>, parts: Int) {
-        let n = outFeatures
-        guard parts > 1 else {
-            integerProduct(m: m, columns: 0..<n, a: a, c: c)
-            return
-        }
-        let width = ((n + parts - 1) / parts + 63) / 64 * 64
-        let aBits = Int(bitPattern: a), cBits = Int(bitPattern: c)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = part * width, end = min(n, start + width)
-            guard start < end else { return }
-            integerProduct(m: m, columns: start..<end, a: UnsafePointer(bitPattern: aBits)!,
-                           c: UnsafeMutablePointer(bitPattern: cBits)!)
+    /// c (rows, N) = a · codes + compensation, in column slices over `threads` (`ColumnSlices`; exact integers).
+    private func integerProducts(rows m: Int, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>, threads: Int) {
+        ColumnSlices.forEach(outFeatures, weights: inFeatures * outFeatures, threads: threads) { columns in
+            integerProduct(m: m, columns: columns, a: a, c: c)
         }
     }
 
