@@ -100,27 +100,24 @@ extension TaskRegistry {
 
     /// The artifact to serve for `name`: the served one while its folder is unchanged (and its album still the one
     /// served), else the highest revision that validates, else the served one (a broken entry never replaces a
-    /// working version); nil when nothing validates and nothing was served.
+    /// working version); nil when nothing validates and nothing was served. A revision that vanished after the scan
+    /// is not reported (`TaskStore.firstLoadable`).
     private func resolve(_ name: String, _ revisions: [TaskStore.Entry], served: LoadedArtifact?,
                          albums: [String: PromptAlbum], subspaces: [String: IPTSubspace], issues: inout [LoadIssue],
                          stamps newStamps: inout [String: EntryStamp]) -> LoadedArtifact? {
-        for revision in revisions {
+        let artifact = store.firstLoadable(name, revisions, issues: &issues) { (revision) throws(PromptsError) in
             let stamp = EntryStamp(folder: revision.url)
             if let served, stamps[name] == stamp, Self.usesServedAlbum(served, albums),
                Self.usesServedSubspace(served, subspaces) {
                 newStamps[name] = stamp
                 return served
             }
-            do {
-                let artifact = try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
-                                                       model: model, albums: albums, subspaces: subspaces,
-                                                       limits: limits)
-                newStamps[name] = stamp
-                return artifact
-            } catch {
-                issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
-            }
+            let artifact = try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
+                                                   model: model, albums: albums, subspaces: subspaces, limits: limits)
+            newStamps[name] = stamp
+            return artifact
         }
+        if let artifact { return artifact }
         if served != nil { newStamps[name] = stamps[name] }
         return served
     }

@@ -38,7 +38,8 @@ public actor TaskRegistry {
         self.directory = directory
         self.model = model
         self.limits = limits
-        store = TaskStore(directory: directory, files: files)
+        let store = TaskStore(directory: directory, files: files)
+        self.store = store
         store.cleanScratch()
         let (entries, invalid) = try store.scan()
         var issues = invalid.map { LoadIssue(entry: $0, error: .invalidName($0, reason: "not a valid task directory name")) }
@@ -53,21 +54,18 @@ public actor TaskRegistry {
         var stamps: [String: EntryStamp] = [:]
         for pass in [true, false] {
             for (name, revisions) in entries.sorted(by: { $0.key < $1.key }) where (kinds[name]?.isShared ?? false) == pass {
-                revisions: for revision in revisions {
-                    do {
-                        let stamp = EntryStamp(folder: revision.url)
-                        switch try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
-                                                       model: model, albums: albums, subspaces: subspaces, limits: limits) {
-                        case .album(let album): albums[name] = album
-                        case .subspace(let subspace): subspaces[name] = subspace
-                        case .task(let task): tasks[name] = task
-                        }
-                        stamps[name] = stamp
-                        break revisions
-                    } catch {
-                        issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
-                    }
+                let loaded = store.firstLoadable(name, revisions, issues: &issues) { (revision) throws(PromptsError) in
+                    let stamp = EntryStamp(folder: revision.url)
+                    return (try ArtifactLoader.load(directory: revision.url, name: name, version: revision.revision,
+                                                    model: model, albums: albums, subspaces: subspaces, limits: limits), stamp)
                 }
+                guard let (artifact, stamp) = loaded else { continue }
+                switch artifact {
+                case .album(let album): albums[name] = album
+                case .subspace(let subspace): subspaces[name] = subspace
+                case .task(let task): tasks[name] = task
+                }
+                stamps[name] = stamp
             }
         }
         self.issues = issues

@@ -65,6 +65,37 @@ struct TaskStore {
         return (entries, invalid)
     }
 
+    /// How often one pass lists an entry's revisions again after a revision folder vanished under it (a writer
+    /// busier than that is picked up by the next reload).
+    static let relistsPerEntry = 3
+
+    /// The first of `revisions` (highest first) that `load` accepts; each failure is appended to `issues`, except a
+    /// revision whose folder is gone by the time it is read: another process replaced or removed it after the scan
+    /// (`album tasks import` writes revision n+1, then discards n), which is a reader's race with a writer, not a
+    /// broken entry. Then the name's revisions are listed again and tried as they are on disk now.
+    /// - Returns: nil when no revision loads (or the name was removed meanwhile).
+    func firstLoadable<Artifact>(_ name: String, _ revisions: [Entry], issues: inout [LoadIssue],
+                                 _ load: (Entry) throws(PromptsError) -> Artifact) -> Artifact? {
+        var revisions = revisions
+        for listing in 0...Self.relistsPerEntry {
+            var vanished = false
+            for revision in revisions {
+                do { return try load(revision) } catch {
+                    if !isDirectory(revision.url) { vanished = true; continue }
+                    issues.append(LoadIssue(entry: revision.url.lastPathComponent, error: error))
+                }
+            }
+            guard vanished, listing < Self.relistsPerEntry, let current = try? scan().entries[name] else { return nil }
+            revisions = current
+        }
+        return nil
+    }
+
+    private func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     /// Writes `data` to the scratch file `url` without fsync: an upload's staging copy is read back at once and then
     /// deleted, and scratch is emptied at start-up, so only the revision `write` makes has to be durable.
     func writeScratch(_ data: Data, to url: URL) throws(PromptsError) {

@@ -95,6 +95,52 @@ import Testing
         #expect(repaired.replaced == ["static-a"] && value(of: registry.snapshot().task(named: "static-a")) == 7)
     }
 
+    /// A reload races a writer: it listed `static-a@1`, and before it read that folder another process wrote
+    /// revision 2 and discarded 1 (what `album tasks import` does). The vanished folder is not a broken entry:
+    /// nothing is reported and the revision on disk now is loaded; a name removed meanwhile loads nothing.
+    @Test func aRevisionReplacedAfterTheScanIsNotReportedAsBroken() async throws {
+        let dir = try PromptFixtures.scratchTasks([])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try TaskRegistry(directory: dir, model: model)
+        try await writer.put(name: "static-a", from: staticStaging(value: 1))
+        let store = TaskStore(directory: dir)
+        let stale = try #require(store.scan().entries["static-a"])
+        #expect(stale.map(\.revision) == [1])
+        try await writer.put(name: "static-a", from: staticStaging(value: 2))
+
+        var issues: [LoadIssue] = []
+        var tried: [Int] = []
+        let loaded = store.firstLoadable("static-a", stale, issues: &issues) { (entry) throws(PromptsError) in
+            tried.append(entry.revision)
+            return try ArtifactLoader.load(directory: entry.url, name: "static-a", version: entry.revision,
+                                           model: model, albums: [:], subspaces: [:], limits: ArtifactLimits())
+        }
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(tried == [1, 2], "the stale revision, then the one listed again")
+        guard case .task(let task)? = loaded else { Issue.record("no task loaded"); return }
+        #expect(task.version == 2 && value(of: task) == 2)
+
+        // A broken revision that is still there is reported as before.
+        let broken = dir.appendingPathComponent("static-a@3")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        let listed = try #require(store.scan().entries["static-a"])
+        _ = store.firstLoadable("static-a", listed, issues: &issues) { (entry) throws(PromptsError) in
+            try ArtifactLoader.load(directory: entry.url, name: "static-a", version: entry.revision,
+                                    model: model, albums: [:], subspaces: [:], limits: ArtifactLimits())
+        }
+        #expect(issues.map(\.entry) == ["static-a@3"])
+
+        // Removed while the reload ran: nothing loads and nothing is reported.
+        issues = []
+        try FileManager.default.removeItem(at: broken)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("static-a@2"))
+        let gone = store.firstLoadable("static-a", listed, issues: &issues) { (entry) throws(PromptsError) in
+            try ArtifactLoader.load(directory: entry.url, name: "static-a", version: entry.revision,
+                                    model: model, albums: [:], subspaces: [:], limits: ArtifactLimits())
+        }
+        #expect(gone == nil && issues.isEmpty, "\(issues)")
+    }
+
     @Test func anAlbumInUseKeepsItsVersion() async throws {
         let dir = try PromptFixtures.scratchTasks(["album-a", "spe-a"])
         defer { try? FileManager.default.removeItem(at: dir) }
