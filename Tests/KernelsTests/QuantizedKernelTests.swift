@@ -146,23 +146,103 @@ import TestSupport
         }
     }
 
-    @Test func bf16LinearIsTheProductOfTheWidenedWeight() {
-        for (m, k, n) in Self.shapes + [(70, 1024, 160)] {
+    @Test(arguments: [BF16Weight.Layout.rowMajor, .pairedPanels])
+    func bf16LinearIsTheProductOfTheWidenedWeight(layout: BF16Weight.Layout) throws {
+        // Without AVX-512 BF16 the paired layout is never used (asking for it gives row-major).
+        guard BF16Weight.Layout.isSupported(layout) else {
+            #expect(BF16Weight(rounding: Tensor(shape: [2, 2], values: [1, 2, 3, 4]), layout: layout).layout == .rowMajor)
+            return
+        }
+        for (m, k, n) in Self.shapes + [(70, 1024, 160), (29, 255, 97)] {
             var rng = Rng(state: UInt64(m * 29 + k * 3 + n))
             let w = Tensor(shape: [k, n], values: rng.floats(k * n, scale: 0.1))  // (K, N)
             let x = rng.floats(m * k), residual = rng.floats(m * n)
-            let weight = BF16Weight(rounding: w)
+            let weight = BF16Weight(rounding: w, layout: layout)
+            #expect(weight.layout == layout)
             let widened = weight.widened()
             var single = residual, split = residual
             weight.linear(x, rows: m, into: &single, alpha: 0.5, beta: 1, threads: 1)
             weight.linear(x, rows: m, into: &split, alpha: 0.5, beta: 1, threads: 2)
             #expect(single == split, "bf16 \(m)x\(k)x\(n): the thread split changed the result")
-            let expected = zip(Naive.matmul(x, Array(UnsafeBufferPointer(start: widened.data, count: k * n)), m: m, n: n, k: k),
+            // Computed in bf16, the activations are rounded to bf16 too.
+            let operand = layout == .rowMajor ? x : x.map { Float(BFloat16Rounding.rounded($0)) }
+            let expected = zip(Naive.matmul(operand, Array(UnsafeBufferPointer(start: widened.data, count: k * n)), m: m, n: n, k: k),
                                residual).map { 0.5 * $0 + $1 }
             let report = Closeness("bf16 linear \(m)x\(k)x\(n)", got: single, expected: expected, maxAbs: 2e-4, rel: 1e-5)
             #expect(report.passed, "\(report)")
             // Every widened weight is within bf16's half-ulp (2^-9 relative) of the fp32 weight.
             #expect((0..<k * n).allSatisfy { abs(widened.data[$0] - w.data[$0]) <= abs(w.data[$0]) / 256 })
+            // A row's result does not depend on the other rows (row-major: while the small-M kernel runs; sgemm's
+            // blocking above 32 rows depends on M).
+            guard layout == .pairedPanels || m <= 32 else { continue }
+            var alone = [Float](repeating: 0, count: n), together = [Float](repeating: 0, count: m * n)
+            weight.linear(x, rows: m, into: &together)
+            x.withUnsafeBufferPointer { weight.linear($0.baseAddress! + (m - 1) * k, rows: 1, into: &alone) }
+            #expect(Array(together[((m - 1) * n)...]) == alone, "bf16 \(m)x\(k)x\(n): last row alone differs")
         }
+    }
+
+    @Test func bf16PackedWeightsWidenToTheRowMajorOnes() {
+        for (_, k, n) in Self.shapes + [(1, 7, 33), (1, 1, 1)] {
+            var rng = Rng(state: UInt64(k * 7 + n))
+            let w = rng.floats(k * n)
+            var plain = [UInt16](repeating: 0, count: k * n)
+            album_f32_to_bf16(w, &plain, k * n)
+            var packed = [UInt16](repeating: 0xFFFF, count: album_bf16_packed_count(k, n))
+            album_bf16_pack(w, k, n, &packed)
+            var unpacked = [Float](repeating: .nan, count: k * n), widened = unpacked
+            album_bf16_unpack(packed, k, n, &unpacked)
+            album_bf16_to_f32(plain, k, n, n, &widened, n)
+            #expect(unpacked == widened, "\(k)x\(n): pack then unpack is not the rounded weight")
+            // The padding (a missing row of the last pair, missing columns of the last panel) is zero.
+            #expect(packed.filter { $0 != 0 }.count == plain.filter { $0 != 0 }.count, "\(k)x\(n): padding is not zero")
+        }
+    }
+
+    @Test func bf16RoundedRowsAreTheScalarRounding() {
+        var rng = Rng(state: 31)
+        for (m, k) in [(1, 1), (3, 17), (4, 64), (2, 131)] {
+            var x = rng.floats(m * k, scale: 4)
+            x[0] = .nan
+            if x.count > 3 { x[1] = .infinity; x[2] = 1 + 1.0 / 256; x[3] = -1e-40 }
+            let width = 2 * ((k + 1) / 2)
+            var fast = [UInt16](repeating: 0xFFFF, count: m * width), portable = fast
+            album_bf16_round_rows(x, m, k, k, &fast)
+            album_bf16_round_rows_portable(x, m, k, k, &portable)
+            #expect(fast == portable, "\(m)x\(k): the vector rounding differs from the scalar one")
+            var scalar = [UInt16](repeating: 0, count: k)
+            album_f32_to_bf16(Array(x[0..<k]), &scalar, k)
+            #expect(Array(portable[0..<k]) == scalar && (width == k || portable[k] == 0))
+        }
+    }
+
+    @Test(.enabled(if: album_bf16dot_supported() != 0, "this CPU has no AVX-512 BF16"))
+    func bf16DotProductMatchesTheTwin() {
+        for (m, k, n) in Self.shapes + [(13, 257, 31), (25, 768, 96)] {
+            var rng = Rng(state: UInt64(m * 5 + k + 3 * n))
+            let x = rng.floats(m * k), w = rng.floats(k * n), start = rng.floats(m * n)
+            var plain = [UInt16](repeating: 0, count: k * n)
+            album_f32_to_bf16(w, &plain, k * n)
+            var packed = [UInt16](repeating: 0, count: album_bf16_packed_count(k, n))
+            album_bf16_pack(w, k, n, &packed)
+            var rounded = [UInt16](repeating: 0, count: m * 2 * ((k + 1) / 2))
+            album_bf16_round_rows(x, m, k, k, &rounded)
+            for (alpha, beta) in [(Float(1), Float(0)), (2, -0.5)] {
+                var fast = start, naive = start
+                #expect(album_bf16dot_gemm(m, n, k, rounded, packed, &fast, n, alpha, beta) == 1)
+                album_bf16dot_reference(m, n, k, x, k, plain, n, &naive, n, alpha, beta)
+                let report = Closeness("bf16dot \(m)x\(k)x\(n)", got: fast, expected: naive, maxAbs: 1e-4, rel: 1e-5)
+                #expect(report.passed, "\(report)")
+            }
+        }
+    }
+}
+
+/// fp32 → bf16 → fp32, nearest even (as `album_f32_to_bf16`).
+enum BFloat16Rounding {
+    static func rounded(_ value: Float) -> Float {
+        var bits: UInt16 = 0
+        album_f32_to_bf16([value], &bits, 1)
+        return Float(bitPattern: UInt32(bits) << 16)
     }
 }

@@ -240,6 +240,31 @@ int album_smallm_bf16_using(album_smallm_isa isa, size_t m, size_t n, size_t k, 
 void album_smallm_bf16_reference(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint16_t *w,
                                  size_t ldw, float *out, size_t ldo, float alpha, float beta);
 
+// MARK: bf16 products in bf16 with AVX-512 BF16 (bf16dot.c).
+
+/// 1 when this CPU has AVX-512 BF16 (vdpbf16ps): bf16 weights are then stored packed and computed in bf16.
+int album_bf16dot_supported(void);
+/// Length in uint16 of a packed (K, N) weight: panels of 32 columns, each holding for every pair of rows (2q, 2q+1)
+/// the 32 columns' pairs; missing rows and columns are 0.
+size_t album_bf16_packed_count(size_t k, size_t n);
+/// packed = bf16(w (K, N) fp32), round to nearest even, in the packed layout.
+void album_bf16_pack(const float *w, size_t k, size_t n, uint16_t *packed);
+/// out (K, N) = fp32(packed), exact.
+void album_bf16_unpack(const uint16_t *packed, size_t k, size_t n, float *out);
+/// xb (M, 2·ceil(K/2)) = bf16(x (M, K; stride ldx)), round to nearest even, a zero appended when K is odd (the same
+/// bits as album_f32_to_bf16 on every CPU).
+void album_bf16_round_rows(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb);
+/// album_bf16_round_rows in plain C (tests).
+void album_bf16_round_rows_portable(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb);
+/// out (M, N) = alpha · xb (M, K rounded rows) · W (K, N packed, from the panel of the first column) + beta · out,
+/// fp32 sums over K ascending in pairs (a row's result does not depend on M). 0, computing nothing, when the CPU
+/// lacks AVX-512 BF16; 1 otherwise.
+int album_bf16dot_gemm(size_t m, size_t n, size_t k, const uint16_t *xb, const uint16_t *packed, float *out,
+                       size_t ldo, float alpha, float beta);
+/// Naive twin of album_bf16dot_gemm over the plain (K, N) bf16 weight: x rounded to bf16, double sums.
+void album_bf16dot_reference(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint16_t *w, size_t ldw,
+                             float *out, size_t ldo, float alpha, float beta);
+
 // MARK: Row-dot products against a row-major table (rowdot.c): the tied LM head straight from the embedding.
 
 /// out (m, v) = alpha * h (m, d) * e^T for a row-major table e (v, d): out[i][j] = alpha * <h_i, e_j>; leading
