@@ -61,6 +61,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func read(_ name: String, into destination: UnsafeMutablePointer<Float>) throws(SafeTensorsError) {
         guard let info = tensors[name] else { throw .missingTensor(name: name) }
         info.dtype.convert(UnsafeRawPointer(base + dataStart + info.begin), into: destination, count: info.elementCount)
+        releasePages(from: dataStart + info.begin, count: info.elementCount * info.dtype.byteSize)
+    }
+
+    /// Drops the mapped pages wholly inside bytes [offset, offset + count) from this process's resident set. They are
+    /// clean (the map is private and never written), stay in the page cache, and fault back in from the file on a
+    /// later read. A model load reads each tensor once, so its peak is the model plus one tensor's pages, not the
+    /// whole file on top of the model.
+    private func releasePages(from offset: Int, count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let first = (offset + page - 1) / page * page, end = (offset + count) / page * page
+        guard end > first else { return }
+        _ = madvise(base + first, end - first, MADV_DONTNEED)
     }
 
     /// Tensor `name` as a Float32 array (row-major).

@@ -37,9 +37,11 @@ extension T5Model {
     /// Bytes of the LM head's own storage (0 for a tied fp32 head, which reads the embedding).
     public var lmHeadBytes: Int { weights.lmHead.byteCount }
 
-    /// Loads a checkpoint (see `load(directory:)`) and converts its projections to `precision`.
+    /// Loads a checkpoint (see `load(directory:)`) with its projections in `precision`: each is converted as soon as
+    /// it is read (the load's peak memory is the reduced model plus one fp32 layer, not the fp32 model), then the
+    /// LM head.
     public static func load(directory: URL, precision: Precision) throws(T5Error) -> T5Model {
-        let model = try load(directory: directory)
+        let model = try load(directory: directory, projectionPrecision: precision)
         model.convert(to: precision)
         return model
     }

@@ -29,10 +29,16 @@ public final class T5Model: @unchecked Sendable {
     /// - Throws: `T5Error` for an unsupported or malformed config, unreadable weights, or any missing, misshapen
     ///   or unused tensor (named in the error).
     public static func load(directory: URL) throws(T5Error) -> T5Model {
+        try load(directory: directory, projectionPrecision: .fp32)
+    }
+
+    /// `load(directory:)` with each projection stored in `projectionPrecision` as soon as it is read.
+    static func load(directory: URL, projectionPrecision: Precision) throws(T5Error) -> T5Model {
         let config = try T5Config.load(directory: directory)
         let checkpoint: SafeTensorsCheckpoint
         do { checkpoint = try SafeTensorsCheckpoint(directory: directory) } catch { throw .checkpoint(error) }
-        let weights = try T5Weights(store: WeightStore(source: checkpoint), config: config)
+        let store = WeightStore(source: checkpoint, projectionPrecision: projectionPrecision)
+        let weights = try T5Weights(store: store, config: config)
         return try T5Model(config: config, weights: weights, storedDTypes: checkpoint.storedDTypes)
     }
 

@@ -65,6 +65,7 @@ struct T5Weights {
         self.encoderLayers = encoderLayers
         self.decoderLayers = decoderLayers
         crossKeyValues = Linear(names: crossNames, weight: crossKV)
+        crossKeyValues.convert(to: store.projectionPrecision)
         encoderFinalNorm = try LayerNorm(from: store.scoped("encoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
         decoderFinalNorm = try LayerNorm(from: store.scoped("decoder.final_layer_norm"), dModel: d, eps: config.layerNormEpsilon)
         for name in Self.ignoredTensors { store.ignore(name) }

@@ -6,9 +6,13 @@ import Kernels
 final class WeightStore {
     let source: any TensorSource
     private(set) var consumed: Set<String> = []
+    /// The precision each projection (`linearLayer`, `fusedLinearLayer`) is stored in as soon as it is read, so that
+    /// a reduced-precision load never holds the whole model in fp32 (its peak is the reduced model plus one layer).
+    let projectionPrecision: Precision
 
-    init(source: any TensorSource) {
+    init(source: any TensorSource, projectionPrecision: Precision = .fp32) {
         self.source = source
+        self.projectionPrecision = projectionPrecision
     }
 
     /// Whether the source holds `name` (a synthetic source answers for the tensors a model of `expected` needs).

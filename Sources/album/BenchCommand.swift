@@ -136,8 +136,15 @@ struct BenchCommand: AsyncParsableCommand {
             if let model { return try T5Model.load(directory: URL(fileURLWithPath: model)) }
             return try T5Model.random(config: Self.randomShapes[shape]!, seed: 1)
         }
-        let t5 = try makeModel()
-        t5.convert(to: precision)
+        // A checkpoint loads as `serve` loads it (each projection converted as it is read: the memory section's
+        // peak is serving's); a random model is converted after it is drawn.
+        let t5: T5Model
+        if let model {
+            t5 = try T5Model.load(directory: URL(fileURLWithPath: model), precision: precision)
+        } else {
+            t5 = try makeModel()
+            t5.convert(to: precision)
+        }
         KernelThreads.configure(threads: BLAS.threads, precision: precision)
         if precision != .fp32 { AllocatorTuning.releaseFreedPages() }
         if serving, let model {

@@ -23,6 +23,24 @@ import TestSupport
         #expect(throws: SafeTensorsError.missingTensor(name: "c")) { try file.floats("c") }
     }
 
+    /// A read drops the tensor's pages from the resident set (a model load's peak is not the file plus the model);
+    /// reading it again faults them back in from the file: the same values, for tensors spanning many pages and for
+    /// neighbours sharing a page.
+    @Test func tensorsReadAgainAfterTheirPagesAreReleased() throws {
+        let dir = try Fixtures.temporaryDirectory("album-st-pages")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("big.safetensors")
+        let big = (0..<300_000).map { Float($0 % 977) * 0.25 - 7 }  // ~1.2 MB: hundreds of pages
+        let small = (0..<37).map { Float($0) }
+        try SafeTensorsWriter.write([.init(name: "big", shape: [300, 1000], values: big),
+                                     .init(name: "small", shape: [37], values: small)], to: url)
+        let file = try SafeTensorsFile(url: url)
+        for _ in 0..<3 {
+            #expect(try file.floats("big") == big)
+            #expect(try file.floats("small") == small)
+        }
+    }
+
     @Test func shardedBF16CheckpointWidensExactly() throws {
         // The BF16 fixture's shards hold the same model that hidden.safetensors was computed from; widening is
         // exact, so every value must be a float whose low 16 bits are zero.

@@ -220,7 +220,7 @@ void album_int8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t *a, s
                                size_t ldb, const int32_t *compensation, int32_t *c, size_t ldc);
 
 /// A 64-byte-aligned buffer of at least `bytes` owned by the calling thread and reused by its later calls with the same
-/// `slot` (0-5; contents not kept when it grows). Slots: 0-2 int8 products, 3 bf16 widening, 4 attention heads. NULL when out of memory or for a bad slot. Never free it.
+/// `slot` (0-5; contents not kept when it grows). Slots: 0-2 int8 products, 3 bf16 widening or rounded rows, 4 attention heads. NULL when out of memory or for a bad slot. Never free it.
 void *album_thread_scratch(int slot, size_t bytes);
 
 // MARK: bf16 weights (bf16.c).

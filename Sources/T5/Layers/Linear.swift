@@ -82,14 +82,19 @@ public final class Linear: @unchecked Sendable {
 }
 
 extension WeightStore.Scope {
-    /// The PyTorch Linear `suffix` (out, in), as a `Linear` layer.
+    /// The PyTorch Linear `suffix` (out, in), as a `Linear` layer in the store's projection precision.
     func linearLayer(_ suffix: String, outFeatures: Int, inFeatures: Int) throws(T5Error) -> Linear {
-        Linear(names: [name(suffix)], weight: try linear(suffix, outFeatures: outFeatures, inFeatures: inFeatures))
+        let layer = Linear(names: [name(suffix)], weight: try linear(suffix, outFeatures: outFeatures, inFeatures: inFeatures))
+        layer.convert(to: store.projectionPrecision)
+        return layer
     }
 
-    /// Several PyTorch Linears sharing an input, fused side by side into one `Linear` (q|k|v, wi_0|wi_1).
+    /// Several PyTorch Linears sharing an input, fused side by side into one `Linear` (q|k|v, wi_0|wi_1), in the
+    /// store's projection precision.
     func fusedLinearLayer(_ suffixes: [String], outFeatures: Int, inFeatures: Int) throws(T5Error) -> Linear {
-        Linear(names: suffixes.map(name),
-               weight: try fusedLinear(suffixes, outFeatures: outFeatures, inFeatures: inFeatures))
+        let layer = Linear(names: suffixes.map(name),
+                           weight: try fusedLinear(suffixes, outFeatures: outFeatures, inFeatures: inFeatures))
+        layer.convert(to: store.projectionPrecision)
+        return layer
     }
 }
