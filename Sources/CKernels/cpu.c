@@ -38,11 +38,12 @@ void album_ensure_blas_coretype(char *const argv[]) {
 }
 
 const char *album_cpu_features(void) {
-    static char buffer[128];
+    static char buffer[160];
 #if defined(__x86_64__)
     __builtin_cpu_init();
     buffer[0] = 0;
-    const char *names[] = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx2", "fma", "avx", "sse4.2"};
+    const char *names[] = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512vnni", "avx512bf16",
+                           "avx2", "fma", "avx", "sse4.2"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         int has = 0;
         switch (i) {
@@ -50,10 +51,12 @@ const char *album_cpu_features(void) {
         case 1: has = __builtin_cpu_supports("avx512bw"); break;
         case 2: has = __builtin_cpu_supports("avx512vl"); break;
         case 3: has = __builtin_cpu_supports("avx512dq"); break;
-        case 4: has = __builtin_cpu_supports("avx2"); break;
-        case 5: has = __builtin_cpu_supports("fma"); break;
-        case 6: has = __builtin_cpu_supports("avx"); break;
-        case 7: has = __builtin_cpu_supports("sse4.2"); break;
+        case 4: has = __builtin_cpu_supports("avx512vnni"); break;
+        case 5: has = __builtin_cpu_supports("avx512bf16"); break;
+        case 6: has = __builtin_cpu_supports("avx2"); break;
+        case 7: has = __builtin_cpu_supports("fma"); break;
+        case 8: has = __builtin_cpu_supports("avx"); break;
+        case 9: has = __builtin_cpu_supports("sse4.2"); break;
         }
         if (has) {
             if (buffer[0]) strcat(buffer, " ");

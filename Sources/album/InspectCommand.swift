@@ -36,6 +36,7 @@ struct InspectCommand: AsyncParsableCommand {
         let precision: String
         let projection_bytes: Int
         let int8_kernel: String
+        let bf16_kernel: String
         let blas_core: String
         let blas_core_source: String
         let blas_threads: Int
@@ -57,7 +58,7 @@ struct InspectCommand: AsyncParsableCommand {
             lm_head: model.hasSeparateLMHead ? "separate lm_head.weight" : "tied to the shared embedding",
             decoder_output_scale: c.scalesDecoderOutput ? pow(Double(c.dModel), -0.5) : 1,
             parameters: model.parameterCount, stored_dtypes: model.storedDTypes, precision: model.precision.rawValue,
-            projection_bytes: model.projectionBytes, int8_kernel: Self.int8Kernel,
+            projection_bytes: model.projectionBytes, int8_kernel: Self.int8Kernel, bf16_kernel: Self.bf16Kernel,
             blas_core: BLAS.coreName, blas_core_source: BLAS.coreTypeSource, blas_threads: BLAS.threads,
             blas_config: BLAS.config, cpu_features: String(cString: album_cpu_features()),
             allocator: Self.allocator)
@@ -77,7 +78,9 @@ struct InspectCommand: AsyncParsableCommand {
             lm head      \(report.lm_head), decoder output × \(report.decoder_output_scale)
             parameters   \(model.parameterCount) (\(String(format: "%.1f", Double(model.parameterCount) / 1e6))M)
             stored dtype \(model.storedDTypes.joined(separator: ", "))
-            precision    \(report.precision) linear layers (\(report.projection_bytes / 1_000_000) MB); int8 GEMM: \(report.int8_kernel)
+            precision    \(report.precision) linear layers (\(report.projection_bytes / 1_000_000) MB)
+            int8         \(report.int8_kernel)
+            bf16         \(report.bf16_kernel)
             BLAS         \(report.blas_core) (core type: \(report.blas_core_source)), \(report.blas_threads) thread(s)
             BLAS build   \(report.blas_config)
             CPU          \(report.cpu_features)
@@ -90,6 +93,12 @@ struct InspectCommand: AsyncParsableCommand {
     static var int8Kernel: String {
         album_int8_has_vnni() != 0 ? "oneDNN u8s8s32 (AVX-512 VNNI, 8-bit activations and weights)"
             : "oneDNN u8s8s32 (no VNNI: 7-bit activations against int16 saturation)"
+    }
+
+    /// How bf16 products run on this CPU.
+    static var bf16Kernel: String {
+        BF16Weight.Layout.preferred == .pairedPanels ? "computed in bf16 (AVX-512 BF16 vdpbf16ps, fp32 sums)"
+            : "weights widened to fp32 (no AVX-512 BF16)"
     }
 
     static func variant(_ model: T5Model) -> String {

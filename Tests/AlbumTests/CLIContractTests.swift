@@ -86,6 +86,9 @@ import Testing
         // On any AVX2 or AVX-512 CPU Album must never leave OpenBLAS on its SSE3 fallback.
         let features = json["cpu_features"] as? String ?? ""
         if features.contains("avx2") { #expect(json["blas_core"] as? String != "Prescott") }
+        // bf16 computes in bf16 exactly where the CPU has AVX-512 BF16.
+        let bf16 = try #require(json["bf16_kernel"] as? String)
+        #expect(bf16.hasPrefix("computed in bf16") == features.split(separator: " ").contains("avx512bf16"), "\(bf16) on \(features)")
     }
 
     @Test func explicitCoreTypeWins() async throws {
