@@ -147,7 +147,7 @@ static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 static void probe(void) {
 #if BF16DOT_X86
     __builtin_cpu_init();
-    supported = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+    supported = album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
 #endif
 }
@@ -160,7 +160,8 @@ int album_bf16dot_supported(void) {
 void album_bf16_round_rows(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb) {
 #if BF16DOT_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+    if (album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl")) {
         round_rows_avx512(x, m, k, ldx, xb);
         return;
     }

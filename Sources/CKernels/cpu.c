@@ -2,14 +2,37 @@
 // Debian's OpenBLAS 0.3.21 misdetects recent Intel CPUs as "Prescott" (OpenBLAS issue #4267) and runs SSE3
 // kernels 3-5x slower; the core type must be chosen before the library loads, hence the re-exec.
 #include "CKernels.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+static int isa_cap = ALBUM_ISA_AVX512;
+static pthread_once_t cap_once = PTHREAD_ONCE_INIT;
+
+static void read_cap(void) {
+    int parsed = album_parse_isa_cap(getenv("ALBUM_CPU_ISA"));
+    isa_cap = parsed < 0 ? ALBUM_ISA_AVX512 : parsed;  // the CLI refuses a bad value before any kernel runs
+}
+
+int album_parse_isa_cap(const char *value) {
+    if (value == NULL || value[0] == 0 || strcmp(value, "avx512") == 0) return ALBUM_ISA_AVX512;
+    if (strcmp(value, "avx2") == 0) return ALBUM_ISA_AVX2;
+    if (strcmp(value, "portable") == 0) return ALBUM_ISA_PORTABLE;
+    return -1;
+}
+
+int album_isa_cap(void) {
+    pthread_once(&cap_once, read_cap);
+    return isa_cap;
+}
+
 const char *album_preferred_blas_coretype(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+    int cap = album_isa_cap();
+    if (cap == ALBUM_ISA_PORTABLE) return "Prescott";  // SSE3: no AVX at all, as a CPU without it runs
+    if (cap >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
         return "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -19,6 +42,12 @@ const char *album_preferred_blas_coretype(void) {
 }
 
 void album_ensure_blas_coretype(char *const argv[]) {
+    // oneDNN reads its cap at its first call: a capped run keeps its int8 GEMM below the cap too.
+    const char *dnnl = getenv("DNNL_MAX_CPU_ISA");
+    if (dnnl == NULL || dnnl[0] == 0) {
+        if (album_isa_cap() == ALBUM_ISA_AVX2) setenv("DNNL_MAX_CPU_ISA", "AVX2", 1);
+        if (album_isa_cap() == ALBUM_ISA_PORTABLE) setenv("DNNL_MAX_CPU_ISA", "SSE41", 1);
+    }
     const char *current = getenv("OPENBLAS_CORETYPE");
     if (current != NULL && current[0] != 0) {
         if (getenv("ALBUM_BLAS_CORETYPE_SOURCE") == NULL) setenv("ALBUM_BLAS_CORETYPE_SOURCE", "user", 1);

@@ -26,9 +26,10 @@
 #if ALBUM_X86_VARIANTS
 #define ALBUM_X86_CANDIDATES(found, count, name)                                                                    \
     __builtin_cpu_init();                                                                                          \
-    int fma = __builtin_cpu_supports("fma");                                                                       \
-    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) found[count++] = &name##_avx512; \
-    if (fma && __builtin_cpu_supports("avx2")) found[count++] = &name##_avx2;
+    int fma = __builtin_cpu_supports("fma"), cap = album_isa_cap();                                               \
+    if (cap >= ALBUM_ISA_AVX512 && fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))   \
+        found[count++] = &name##_avx512;                                                                           \
+    if (cap >= ALBUM_ISA_AVX2 && fma && __builtin_cpu_supports("avx2")) found[count++] = &name##_avx2;
 #else
 #define ALBUM_X86_CANDIDATES(found, count, name)
 #endif

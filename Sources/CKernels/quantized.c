@@ -154,10 +154,10 @@ int album_quant_supports(album_smallm_isa isa) {
 #if QUANT_X86
     case ALBUM_SMALLM_AVX2:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return album_isa_cap() >= ALBUM_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case ALBUM_SMALLM_AVX512:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        return album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
 #endif
     default: return 0;
@@ -196,7 +196,7 @@ album_smallm_isa album_quant_selected(void) {
 int album_int8_has_vnni(void) {
 #if QUANT_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512vnni");
+    return album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512vnni");
 #else
     return 0;
 #endif

@@ -185,10 +185,10 @@ int album_smallm_supports(album_smallm_isa isa) {
 #if ALBUM_SMALLM_X86
     case ALBUM_SMALLM_AVX2:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return album_isa_cap() >= ALBUM_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case ALBUM_SMALLM_AVX512:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        return album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("fma");
 #endif
     default: return 0;

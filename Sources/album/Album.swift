@@ -4,6 +4,9 @@
 import ArgumentParser
 import CKernels
 import CJemalloc
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Album: AsyncParsableCommand {
@@ -27,6 +30,10 @@ struct Album: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Before any kernel reads it: a cap Album does not know is refused, not ignored.
+        if let value = getenv("ALBUM_CPU_ISA"), album_parse_isa_cap(value) < 0 {
+            exit(withError: ValidationError("ALBUM_CPU_ISA must be avx512, avx2 or portable, got '\(String(cString: value))'"))
+        }
         album_ensure_blas_coretype(CommandLine.unsafeArgv)
         do {
             var command = try parseAsRoot()

@@ -42,6 +42,7 @@ struct InspectCommand: AsyncParsableCommand {
         let blas_threads: Int
         let blas_config: String
         let cpu_features: String
+        let kernel_isa_cap: String
         let allocator: String
     }
 
@@ -61,6 +62,7 @@ struct InspectCommand: AsyncParsableCommand {
             projection_bytes: model.projectionBytes, int8_kernel: Self.int8Kernel, bf16_kernel: Self.bf16Kernel,
             blas_core: BLAS.coreName, blas_core_source: BLAS.coreTypeSource, blas_threads: BLAS.threads,
             blas_config: BLAS.config, cpu_features: String(cString: album_cpu_features()),
+            kernel_isa_cap: Self.isaCap,
             allocator: Self.allocator)
         if json {
             print(try JSONOutput.render(report))
@@ -84,6 +86,7 @@ struct InspectCommand: AsyncParsableCommand {
             BLAS         \(report.blas_core) (core type: \(report.blas_core_source)), \(report.blas_threads) thread(s)
             BLAS build   \(report.blas_config)
             CPU          \(report.cpu_features)
+            kernels      up to \(report.kernel_isa_cap) (ALBUM_CPU_ISA)
             allocator    \(report.allocator)
             """)
     }
@@ -93,6 +96,15 @@ struct InspectCommand: AsyncParsableCommand {
     static var int8Kernel: String {
         album_int8_has_vnni() != 0 ? "oneDNN u8s8s32 (AVX-512 VNNI, 8-bit activations and weights)"
             : "oneDNN u8s8s32 (no VNNI: 7-bit activations against int16 saturation)"
+    }
+
+    /// The instruction-set cap of Album's kernels (`ALBUM_CPU_ISA`).
+    static var isaCap: String {
+        switch Int(album_isa_cap()) {
+        case Int(ALBUM_ISA_AVX2): "avx2"
+        case Int(ALBUM_ISA_PORTABLE): "portable"
+        default: "avx512"
+        }
     }
 
     /// How bf16 products run on this CPU.

@@ -83,12 +83,51 @@ import Testing
         #expect((json["parameters"] as? NSNumber)?.intValue ?? 0 > 0)
         let source = try #require(json["blas_core_source"] as? String)
         #expect(source == "auto" || source.hasPrefix("openblas"), "source \(source)")
-        // On any AVX2 or AVX-512 CPU Album must never leave OpenBLAS on its SSE3 fallback.
+        // On any AVX2 or AVX-512 CPU Album must never leave OpenBLAS on its SSE3 fallback (unless the environment
+        // caps the kernels at portable C, as a run emulating a CPU without AVX does).
         let features = json["cpu_features"] as? String ?? ""
-        if features.contains("avx2") { #expect(json["blas_core"] as? String != "Prescott") }
-        // bf16 computes in bf16 exactly where the CPU has AVX-512 BF16.
-        let bf16 = try #require(json["bf16_kernel"] as? String)
-        #expect(bf16.hasPrefix("computed in bf16") == features.split(separator: " ").contains("avx512bf16"), "\(bf16) on \(features)")
+        if features.contains("avx2") && json["kernel_isa_cap"] as? String != "portable" {
+            #expect(json["blas_core"] as? String != "Prescott")
+        }
+        // bf16 computes in bf16 exactly where the CPU has AVX-512 BF16 and ALBUM_CPU_ISA does not cap the kernels below it.
+        let bf16 = try #require(json["bf16_kernel"] as? String), cap = try #require(json["kernel_isa_cap"] as? String)
+        #expect(["avx512", "avx2", "portable"].contains(cap))
+        #expect(bf16.hasPrefix("computed in bf16") == (features.split(separator: " ").contains("avx512bf16") && cap == "avx512"),
+                "\(bf16) on \(features), kernels up to \(cap)")
+    }
+
+    /// `ALBUM_CPU_ISA` caps Album's kernels (and OpenBLAS's core type and oneDNN) as on a CPU without AVX-512: the
+    /// fp32 numbers still match HF's, and a value Album does not know is refused.
+    @Test func kernelCapRunsTheAVX2PathsAndStillMatchesHF() async throws {
+        let cleanBLAS: [String: String?] = ["OPENBLAS_CORETYPE": nil, "ALBUM_BLAS_CORETYPE_SOURCE": nil, "DNNL_MAX_CPU_ISA": nil]
+        let capped = cleanBLAS.merging(["ALBUM_CPU_ISA": "avx2"]) { $1 }
+        let inspect = try await CLIRunner.run(["inspect", "--model", model, "--json"], environment: capped)
+        #expect(inspect.status == 0, "stderr: \(inspect.stderr)")
+        let json = try inspect.json()
+        #expect(json["kernel_isa_cap"] as? String == "avx2")
+        #expect((json["bf16_kernel"] as? String)?.hasPrefix("weights widened") == true)
+        #expect((json["int8_kernel"] as? String)?.contains("no VNNI") == true)
+        if (json["cpu_features"] as? String ?? "").contains("avx2") { #expect(json["blas_core"] as? String == "Haswell") }
+
+        let golden = try CLIRunner.loadJSON("t5/v11_gated_untied/golden.json")
+        let inputs = try #require(golden["inputs"] as? [Any]), targets = try #require(golden["targets"] as? [Any])
+        let score = try #require((golden["scores"] as? [[String: Any]])?.first)
+        let input = CLIRunner.ints(inputs[(score["input"] as! NSNumber).intValue])
+        let target = CLIRunner.ints(targets[(score["target"] as! NSNumber).intValue])
+        let expected = try #require(score["logprob"] as? Double)
+        for cap in ["avx2", "portable"] {
+            let result = try await CLIRunner.run(["score", "--model", model,
+                                                  "--input-ids", input.map(String.init).joined(separator: ","),
+                                                  "--target-ids", target.map(String.init).joined(separator: ","), "--json"],
+                                                 environment: cleanBLAS.merging(["ALBUM_CPU_ISA": cap]) { $1 })
+            #expect(result.status == 0, "\(cap) stderr: \(result.stderr)")
+            let logprob = try #require((try result.json()["logprob"] as? NSNumber)?.doubleValue)
+            #expect(abs(logprob - expected) <= 1e-4 * abs(expected), "\(cap): logprob \(logprob) vs HF \(expected)")
+        }
+
+        let refused = try await CLIRunner.run(["inspect", "--model", model], environment: ["ALBUM_CPU_ISA": "avx9000"])
+        #expect(refused.status != 0 && refused.stderr.contains("ALBUM_CPU_ISA must be avx512, avx2 or portable"),
+                "\(refused.status): \(refused.stderr)")
     }
 
     @Test func explicitCoreTypeWins() async throws {

@@ -14,8 +14,18 @@ const char *album_preferred_blas_coretype(void);
 /// Records the choice in ALBUM_BLAS_CORETYPE_SOURCE ("auto" or "user").
 void album_ensure_blas_coretype(char *const argv[]);
 
-/// Human-readable CPU feature summary, e.g. "avx512f avx2 fma".
+/// Human-readable CPU feature summary, e.g. "avx512f avx2 fma" (what the hardware has, whatever the cap below).
 const char *album_cpu_features(void);
+
+/// Instruction-set levels Album's kernels choose among.
+enum { ALBUM_ISA_PORTABLE = 0, ALBUM_ISA_AVX2 = 1, ALBUM_ISA_AVX512 = 2 };
+/// The highest level Album's kernels may use, read once from ALBUM_CPU_ISA ("avx512", the default: whatever the CPU
+/// has; "avx2": AVX2 + FMA at most, as on a CPU without AVX-512; "portable": plain C). Each kernel still needs the
+/// CPU to have its instructions. A capped run also caps OpenBLAS's core type and oneDNN (DNNL_MAX_CPU_ISA) unless
+/// those are set explicitly.
+int album_isa_cap(void);
+/// The level named by `value` (NULL or "" is the default, avx512), or -1 for a name Album does not know.
+int album_parse_isa_cap(const char *value);
 
 // MARK: Element-wise kernels (elementwise.c). Row-major; `rows` x `dim` buffers; out may alias in where noted.
 
