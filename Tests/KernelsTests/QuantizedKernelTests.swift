@@ -33,40 +33,63 @@ import TestSupport
     @Test(arguments: [127, 63])
     func quantizeVariantsGiveThePortableBits(maxCode: Int) {
         var rng = Rng(state: 12)
-        let (rows, k) = (5, 131)
-        let zero = UInt8(maxCode + 1), top = UInt8(2 * maxCode + 1)
+        let (rows, k) = (6, 131)
+        let top = 2 * maxCode + 1
         var x = rng.floats(rows * k, scale: 3)
-        for p in 0..<k { x[2 * k + p] = 0 }  // an all-zero row: codes at the zero point, scale 0
+        for p in 0..<k { x[2 * k + p] = 0 }  // an all-zero row: codes 0, zero point 0, scale 0
         x[3 * k + 7] = 0.5 * 3 / 127 * 127  // exact ties exercise round-half-even
+        for p in 0..<k { x[5 * k + p] = abs(x[5 * k + p]) }  // a ReLU output: zero point 0, every code used
         var portableCodes = [UInt8](repeating: 0, count: rows * k), portableScales = [Float](repeating: 0, count: rows)
+        var portableZeros = [Int32](repeating: -1, count: rows)
         #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, rows, k, k, Int32(maxCode), &portableCodes,
-                                             &portableScales) == 1)
-        #expect(portableScales[2] == 0 && portableCodes[(2 * k)..<(3 * k)].allSatisfy { $0 == zero })
-        for row in [0, 1, 3, 4] {
-            let peak = (0..<k).map { abs(x[row * k + $0]) }.max()!
-            #expect(portableScales[row] == peak / Float(maxCode))
-            #expect(portableCodes[(row * k)..<((row + 1) * k)].contains { $0 == 1 || $0 == top }, "row \(row) uses the full range")
-            #expect(portableCodes[(row * k)..<((row + 1) * k)].allSatisfy { $0 >= 1 && $0 <= top })
+                                             &portableScales, &portableZeros) == 1)
+        #expect(portableScales[2] == 0 && portableZeros[2] == 0 && portableCodes[(2 * k)..<(3 * k)].allSatisfy { $0 == 0 })
+        for row in [0, 1, 3, 4, 5] {
+            let values = x[(row * k)..<((row + 1) * k)]
+            let lo = min(0, values.min()!), hi = max(0, values.max()!)
+            #expect(portableScales[row] == (hi - lo) / Float(top))
+            let codes = portableCodes[(row * k)..<((row + 1) * k)]
+            #expect(codes.contains(0) || portableZeros[row] == 0, "row \(row): the minimum takes code 0")
+            #expect(codes.contains(UInt8(top)), "row \(row) uses the full range")
+            #expect(codes.allSatisfy { Int($0) <= top } && (0...Int32(top)).contains(portableZeros[row]))
+            // Each value is within half a step of its code.
+            for (p, value) in values.enumerated() {
+                let back = Float(Int32(codes[row * k + p]) - portableZeros[row]) * portableScales[row]
+                #expect(abs(back - value) <= 0.5001 * portableScales[row], "row \(row) column \(p)")
+            }
         }
+        #expect(portableZeros[5] == 0, "a non-negative row needs no negative codes")
         for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
             var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
-            #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, Int32(maxCode), &codes, &scales) == 1)
-            #expect(codes == portableCodes && scales == portableScales, "quantize variant \(variant.rawValue)")
+            var zeros = [Int32](repeating: -1, count: rows)
+            #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, Int32(maxCode), &codes, &scales, &zeros) == 1)
+            #expect(codes == portableCodes && scales == portableScales && zeros == portableZeros,
+                    "quantize variant \(variant.rawValue)")
         }
-        var unused = [UInt8](repeating: 0, count: k), unusedScale: [Float] = [0]
-        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, 1, k, k, 128, &unused, &unusedScale) == 0,
-                "codes beyond 127 are refused")
-        // Dequantization, with and without a residual (beta).
+        var unused = [UInt8](repeating: 0, count: k), unusedScale: [Float] = [0], unusedZero: [Int32] = [0]
+        #expect(album_quantize_rows_u8_using(ALBUM_SMALLM_PORTABLE, x, 1, k, k, 128, &unused, &unusedScale, &unusedZero) == 0,
+                "codes beyond 255 are refused")
+        // Dequantization, with and without a residual (beta), each row moved to its own zero point.
         let n = 37
         let c = (0..<rows * n).map { _ in Int32(Int64(rng.next() % 200001) - 100000) }
         let colScales = rng.floats(n, scale: 0.01), start = rng.floats(rows * n)
+        let colSums = (0..<n).map { _ in Int32(Int64(rng.next() % 20001) - 10000) }
+        let compensated = Int32(maxCode + 1)
         for beta in [Float(0), 1, -0.5] {
             var expected = start
-            #expect(album_dequantize_rows_using(ALBUM_SMALLM_PORTABLE, c, rows, n, n, portableScales, colScales, 0.5,
-                                                beta, &expected, n) == 1)
+            #expect(album_dequantize_rows_using(ALBUM_SMALLM_PORTABLE, c, rows, n, n, portableScales, portableZeros,
+                                                compensated, colScales, colSums, 0.5, beta, &expected, n) == 1)
+            for i in 0..<rows {
+                for j in 0..<n {
+                    let moved = Double(c[i * n + j]) + Double(compensated - portableZeros[i]) * Double(colSums[j])
+                    let exact = 0.5 * moved * Double(portableScales[i]) * Double(colScales[j]) + Double(beta) * Double(start[i * n + j])
+                    #expect(abs(Double(expected[i * n + j]) - exact) <= 1e-5 * max(1, abs(exact)), "dequantize \(i), \(j)")
+                }
+            }
             for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
                 var got = start
-                #expect(album_dequantize_rows_using(variant, c, rows, n, n, portableScales, colScales, 0.5, beta, &got, n) == 1)
+                #expect(album_dequantize_rows_using(variant, c, rows, n, n, portableScales, portableZeros, compensated,
+                                                    colScales, colSums, 0.5, beta, &got, n) == 1)
                 #expect(got == expected, "dequantize variant \(variant.rawValue), beta \(beta)")
             }
         }
@@ -76,8 +99,9 @@ import TestSupport
     static func dequantizedRows(_ x: [Float], rows: Int, k: Int) -> [Float] {
         let maxCode = Int8Weight.defaultActivationMaxCode
         var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
-        album_quantize_rows_u8(x, rows, k, k, Int32(maxCode), &codes, &scales)
-        return (0..<rows * k).map { Float(Int(codes[$0]) - maxCode - 1) * scales[$0 / k] }
+        var zeros = [Int32](repeating: 0, count: rows)
+        album_quantize_rows_u8(x, rows, k, k, Int32(maxCode), &codes, &scales, &zeros)
+        return (0..<rows * k).map { Float(Int32(codes[$0]) - zeros[$0 / k]) * scales[$0 / k] }
     }
 
     @Test func int8LinearIsTheProductOfItsQuantizedOperands() {

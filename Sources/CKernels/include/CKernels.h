@@ -191,22 +191,26 @@ int album_smallm_kn_using(album_smallm_isa isa, size_t m, size_t n, size_t k, co
                           const float *w, size_t ldw, float *out, size_t ldo, float alpha, float beta);
 
 // MARK: int8 linear layers (quantized.c): per-output-channel symmetric s8 weights, per-row dynamic u8 activations
-// (code = round(x · A / max|x|) + A + 1 with A = 127, or 63 where u8·s8 pairs could saturate int16), u8·s8 → s32
-// by oneDNN, fp32 dequantization. Row-major throughout.
+// over the row's range (code = round(x / scale) + zero in 0...T, T = 255, or 127 where u8·s8 pairs could saturate
+// int16), u8·s8 → s32 by oneDNN, fp32 dequantization that moves each row to its own zero point. Row-major throughout.
 
 /// Quantizes w (k, n) per column j: scales[j] = max_p |w[p][j]| / maxq (0 for an all-zero column), q (k, n) =
-/// clamp(round_even(w / scale), ±maxq), compensation[j] = -zeroPoint · Σ_p q[p][j] (cancels the activations'
-/// zero point, A + 1).
+/// clamp(round_even(w / scale), ±maxq), columnSums[j] = Σ_p q[p][j], compensation[j] = -zeroPoint · columnSums[j]
+/// (what oneDNN adds: the product of codes with zero point `zeroPoint`).
 void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int zeroPoint, int8_t *q, float *scales,
-                              int32_t *compensation);
+                              int32_t *compensation, int32_t *columnSums);
 
-/// Per row i of x (rows, k; stride ldx): scales[i] = max|x_i| / maxq and q (rows, k) = clamp(round_even(x · maxq /
-/// max), ±maxq) + maxq + 1 (maxq in 1...127); a zero or non-finite row gets codes maxq + 1 and scale 0.
-void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, int maxq, uint8_t *q, float *scales);
+/// Per row i of x (rows, k; stride ldx), with lo = min(0, min x_i), hi = max(0, max x_i), T = 2·maxq + 1 (maxq in
+/// 1...127): scales[i] = (hi − lo) / T, zeros[i] = clamp(round_even(−lo · T / (hi − lo)), 0, T) and q (rows, k) =
+/// clamp(round_even(x · T / (hi − lo)) + zeros[i], 0, T); a zero or non-finite row gets codes 0, zero 0, scale 0.
+void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, int maxq, uint8_t *q, float *scales,
+                            int32_t *zeros);
 
-/// out (rows, n) = alpha · c · rowScales[i] · colScales[j] (+ beta · out). c has stride ldc, out ldo.
+/// out (rows, n) = alpha · (c + (compensatedZero − rowZeros[i]) · colSums[j]) · rowScales[i] · colScales[j]
+/// (+ beta · out), the shift exact in int32. c has stride ldc, out ldo.
 void album_dequantize_rows(const int32_t *c, size_t rows, size_t n, size_t ldc, const float *rowScales,
-                           const float *colScales, float alpha, float beta, float *out, size_t ldo);
+                           const int32_t *rowZeros, int32_t compensatedZero, const float *colScales,
+                           const int32_t *colSums, float alpha, float beta, float *out, size_t ldo);
 
 /// The variant quantize/dequantize use on this CPU (same ISA enum as the small-M kernel).
 album_smallm_isa album_quant_selected(void);
@@ -214,9 +218,10 @@ album_smallm_isa album_quant_selected(void);
 int album_quant_supports(album_smallm_isa isa);
 /// album_quantize_rows_u8 / album_dequantize_rows with an explicit variant; 0 (nothing done) when unsupported.
 int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
-                                 int maxq, uint8_t *q, float *scales);
+                                 int maxq, uint8_t *q, float *scales, int32_t *zeros);
 int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,
-                                const float *rowScales, const float *colScales, float alpha, float beta, float *out,
+                                const float *rowScales, const int32_t *rowZeros, int32_t compensatedZero,
+                                const float *colScales, const int32_t *colSums, float alpha, float beta, float *out,
                                 size_t ldo);
 /// 1 when the CPU has AVX-512 VNNI (u8·s8 products cannot saturate; without it activations use 7 bits).
 int album_int8_has_vnni(void);
@@ -230,7 +235,7 @@ void album_int8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t *a, s
                                size_t ldb, const int32_t *compensation, int32_t *c, size_t ldc);
 
 /// A 64-byte-aligned buffer of at least `bytes` owned by the calling thread and reused by its later calls with the same
-/// `slot` (0-5; contents not kept when it grows). Slots: 0-2 int8 products, 3 bf16 widening or rounded rows, 4 attention heads. NULL when out of memory or for a bad slot. Never free it.
+/// `slot` (0-5; contents not kept when it grows). Slots: 0-2 and 5 int8 products, 3 bf16 widening or rounded rows, 4 attention heads. NULL when out of memory or for a bad slot. Never free it.
 void *album_thread_scratch(int slot, size_t bytes);
 
 // MARK: bf16 weights (bf16.c).

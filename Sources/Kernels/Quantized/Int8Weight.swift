@@ -1,6 +1,8 @@
 // A linear weight quantized to int8 per output channel (symmetric), and its product with fp32 activations that are
-// quantized per row on the fly: y = alpha · (s_x · s_w) ∘ (q_x · q_w) + beta · y (CTranslate2's scheme). The integer
-// product runs in oneDNN, one thread per column slice (exact integers, so any split gives the same result).
+// quantized per row on the fly over the row's own range, with a zero point z_x per row:
+// y = alpha · (s_x · s_w) ∘ ((q_x − z_x) · q_w) + beta · y (CTranslate2's scheme, asymmetric activations so that a
+// ReLU output uses every code). The integer product runs in oneDNN, one thread per column slice (exact integers, so
+// any split gives the same result), and the dequantization moves each row to its zero point.
 // Twin: `album_int8_gemm_reference` in CKernels/quantized.c.
 import CKernels
 
@@ -8,14 +10,18 @@ import CKernels
 public final class Int8Weight: @unchecked Sendable {
     public let inFeatures: Int   // K
     public let outFeatures: Int  // N
-    /// Largest activation code magnitude: 127 (codes 1...255 around 128), or 63 (codes 1...127 around 64) on CPUs
-    /// without AVX-512 VNNI, where `vpmaddubsw` would saturate int16 on a pair of u8·s8 products (255 · 127 · 2 >
-    /// 32767; 127 · 127 · 2 is not). Weights keep 8 bits either way: measured on the demo, 7-bit weights lost 5% of
-    /// the greedy tokens, 7-bit activations keep the agreement targets.
+    /// Activation codes run 0...2·activationMaxCode + 1: 0...255 with 127, or 0...127 with 63 on CPUs without
+    /// AVX-512 VNNI, where `vpmaddubsw` would saturate int16 on a pair of u8·s8 products (255 · 127 · 2 > 32767;
+    /// 127 · 127 · 2 is not). Weights keep 8 bits either way: measured on the demo, 7-bit weights lost 5% of the
+    /// greedy tokens, 7-bit activations keep the agreement targets.
     public let activationMaxCode: Int
-    /// (K, N) codes, (N) scales and (N) compensation −128 · Σ_k q.
+    /// The zero point the compensation assumes (activationMaxCode + 1, mid-range); each row's own is applied when
+    /// dequantizing.
+    var compensatedZero: Int32 { Int32(activationMaxCode + 1) }
+    /// (K, N) codes, (N) scales, (N) column sums Σ_k q and (N) compensation −compensatedZero · Σ_k q.
     let codes: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
+    let columnSums: UnsafeMutablePointer<Int32>
     let compensation: UnsafeMutablePointer<Int32>
 
     /// Quantizes `weight` (K, N).
@@ -28,20 +34,23 @@ public final class Int8Weight: @unchecked Sendable {
         codes = .allocate(capacity: max(k * n, 1))
         scales = .allocate(capacity: max(n, 1))
         compensation = .allocate(capacity: max(n, 1))
-        album_quantize_weight_s8(weight.data, k, n, 127, Int32(activationMaxCode + 1), codes, scales, compensation)
+        columnSums = .allocate(capacity: max(n, 1))
+        album_quantize_weight_s8(weight.data, k, n, 127, Int32(activationMaxCode + 1), codes, scales, compensation,
+                                 columnSums)
     }
 
     deinit {
         codes.deallocate()
         scales.deallocate()
         compensation.deallocate()
+        columnSums.deallocate()
     }
 
     /// 127 where the CPU has AVX-512 VNNI, else 63 (see `activationMaxCode`).
     public static let defaultActivationMaxCode = album_int8_has_vnni() != 0 ? 127 : 63
 
-    /// Bytes held (codes, scales, compensation).
-    public var byteCount: Int { inFeatures * outFeatures + 8 * outFeatures }
+    /// Bytes held (codes, scales, column sums, compensation).
+    public var byteCount: Int { inFeatures * outFeatures + 12 * outFeatures }
 
     /// The dequantized weight (K, N) = codes · scale (for inspection and tests).
     public func dequantized() -> Tensor {
@@ -65,18 +74,21 @@ public final class Int8Weight: @unchecked Sendable {
         let chunk = min(m, Self.rowsPerPass)
         guard let codeBytes = album_thread_scratch(0, chunk * k),
               let scaleBytes = album_thread_scratch(1, chunk * MemoryLayout<Float>.stride),
-              let productBytes = album_thread_scratch(2, chunk * n * MemoryLayout<Int32>.stride) else {
+              let productBytes = album_thread_scratch(2, chunk * n * MemoryLayout<Int32>.stride),
+              let zeroBytes = album_thread_scratch(5, chunk * MemoryLayout<Int32>.stride) else {
             return linearUnbuffered(x, rows: m, into: out, alpha: alpha, beta: beta)
         }
-        let quantized = codeBytes.assumingMemoryBound(to: UInt8.self)      // (chunk, K) codes + 128
+        let quantized = codeBytes.assumingMemoryBound(to: UInt8.self)      // (chunk, K) codes
         let rowScales = scaleBytes.assumingMemoryBound(to: Float.self)     // (chunk)
+        let rowZeros = zeroBytes.assumingMemoryBound(to: Int32.self)       // (chunk)
         let products = productBytes.assumingMemoryBound(to: Int32.self)    // (chunk, N)
         var first = 0
         while first < m {
             let rows = min(chunk, m - first)
-            album_quantize_rows_u8(x + first * k, rows, k, k, Int32(activationMaxCode), quantized, rowScales)
+            album_quantize_rows_u8(x + first * k, rows, k, k, Int32(activationMaxCode), quantized, rowScales, rowZeros)
             integerProducts(rows: rows, a: quantized, c: products, threads: threads)
-            album_dequantize_rows(products, rows, n, n, rowScales, scales, alpha, beta, out + first * n, n)
+            album_dequantize_rows(products, rows, n, n, rowScales, rowZeros, compensatedZero, scales, columnSums,
+                                  alpha, beta, out + first * n, n)
             first += rows
         }
     }
@@ -87,11 +99,13 @@ public final class Int8Weight: @unchecked Sendable {
         let (k, n) = (inFeatures, outFeatures)
         let quantized = UnsafeMutablePointer<UInt8>.allocate(capacity: m * k)  // (M, K)
         let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: m)       // (M)
+        let rowZeros = UnsafeMutablePointer<Int32>.allocate(capacity: m)        // (M)
         let products = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)    // (M, N)
-        defer { quantized.deallocate(); rowScales.deallocate(); products.deallocate() }
-        album_quantize_rows_u8(x, m, k, k, Int32(activationMaxCode), quantized, rowScales)
+        defer { quantized.deallocate(); rowScales.deallocate(); rowZeros.deallocate(); products.deallocate() }
+        album_quantize_rows_u8(x, m, k, k, Int32(activationMaxCode), quantized, rowScales, rowZeros)
         integerProducts(rows: m, a: quantized, c: products, threads: 1)
-        album_dequantize_rows(products, m, n, n, rowScales, scales, alpha, beta, out, n)
+        album_dequantize_rows(products, m, n, n, rowScales, rowZeros, compensatedZero, scales, columnSums, alpha, beta,
+                              out, n)
     }
 
     /// c (rows, N) = a · codes + compensation, in column slices over `threads` (`ColumnSlices`; exact integers).
