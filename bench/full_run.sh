@@ -2,12 +2,13 @@
 # One run of every figure docs/benchmarks.md reports, back to back on one machine: Album fp32/bf16/int8 next to
 # HF PyTorch and CTranslate2 fp32/int8 (t5-small and t5-base shapes, batch 1 and 16), agreement with fp32, resident
 # memory per precision, SPE overhead and the 16-task batch, greedy latency next to beam searches, and serving
-# efficiency (HTTP load test against the engine's closed loop). Raw outputs go to OUT, one file per measurement.
+# efficiency (HTTP load test against the engine's closed loop), and the precision comparison again with every engine
+# capped at AVX2 (as on a CPU without AVX-512). Raw outputs go to OUT, one file per measurement.
 #
 #   bench/full_run.sh /tmp/album-bench
 #
 # Needs release builds of album and loadtest (ALBUM, LOADTEST override their paths), python3 with torch,
-# transformers and ctranslate2, and about 20 minutes on 2 cores. Random-weight checkpoints go to /tmp.
+# transformers and ctranslate2, and about 30 minutes on 2 cores. Random-weight checkpoints go to /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: bench/full_run.sh OUTDIR}
@@ -15,7 +16,7 @@ ALBUM=${ALBUM:-.build/release/album}
 LOADTEST=${LOADTEST:-loadtest/.build/release/loadtest}
 REPEATS=${REPEATS:-5}
 mkdir -p "$OUT"
-album() { env -u OPENBLAS_CORETYPE "$ALBUM" "$@"; }
+album() { env -u OPENBLAS_CORETYPE -u DNNL_MAX_CPU_ISA "$ALBUM" "$@"; }
 
 for shape in t5-small t5-base; do
   checkpoint=/tmp/$shape-random
@@ -27,6 +28,18 @@ for shape in t5-small t5-base; do
     album bench --model "$checkpoint" --precision "$precision" --sections request,memory --batch-sizes 16 \
       --repeats 1 > "$OUT/memory-$shape-$precision.md"
   done
+done
+
+# The same comparison with every engine capped at AVX2 + FMA (no AVX-512, no VNNI, no BF16), as on a CPU without
+# AVX-512: Album through ALBUM_CPU_ISA (which caps OpenBLAS and oneDNN with it), CTranslate2 through its own ISA
+# switch, oneDNN's and MKL's, PyTorch through ATen's.
+for shape in t5-small t5-base; do
+  checkpoint=/tmp/$shape-random
+  CT2_FORCE_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 \
+    python3 bench/t5_reference.py --shape "$shape" --out "$checkpoint" --configs 1x2,16x2 --repeats "$REPEATS" \
+    > "$OUT/avx2-reference-$shape.md" 2> "$OUT/avx2-reference-$shape.log"
+  ALBUM_CPU_ISA=avx2 album bench --model "$checkpoint" --sections machine,precision --precisions fp32,bf16,int8 \
+    --batch-sizes 1,16 --repeats "$REPEATS" > "$OUT/avx2-album-$shape.md"
 done
 
 album bench --model /tmp/t5-small-random --sections spe --repeats 3 > "$OUT/spe.md"
