@@ -176,21 +176,15 @@ static const quant_kernels avx512_kernels = {row_range_avx512, quantize_row_avx5
 static const quant_kernels avx2_kernels = {row_range_avx2, quantize_row_avx2, dequantize_row_avx2};
 #endif
 
+// The small-M kernel's instruction sets (capped by ALBUM_CPU_ISA the same way), AVX-512 also needing BW.
 int album_quant_supports(album_smallm_isa isa) {
-    switch (isa) {
-    case ALBUM_SMALLM_AUTO:
-    case ALBUM_SMALLM_PORTABLE: return 1;
 #if QUANT_X86
-    case ALBUM_SMALLM_AVX2:
+    if (isa == ALBUM_SMALLM_AVX512) {
         __builtin_cpu_init();
-        return album_isa_cap() >= ALBUM_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case ALBUM_SMALLM_AVX512:
-        __builtin_cpu_init();
-        return album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
-#endif
-    default: return 0;
+        return album_smallm_supports(isa) && __builtin_cpu_supports("avx512bw");
     }
+#endif
+    return album_smallm_supports(isa);
 }
 
 static const quant_kernels *kernels_for(album_smallm_isa isa) {
