@@ -199,23 +199,13 @@ static bf16_fn bf16_for(album_smallm_isa isa) {
     }
 }
 
-static int bf16_supports(album_smallm_isa isa) {
-#if BF16_X86
-    if (isa == ALBUM_SMALLM_AVX512) {
-        __builtin_cpu_init();
-        return album_smallm_supports(isa) && __builtin_cpu_supports("avx512bw");
-    }
-#endif
-    return album_smallm_supports(isa);
-}
-
 static bf16_fn bf16_impl = bf16_portable;
 static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
 
 static void pick(void) {
     const album_smallm_isa order[] = {ALBUM_SMALLM_AVX512, ALBUM_SMALLM_AVX2};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        if (bf16_supports(order[i])) {
+        if (album_smallm_bw_supports(order[i])) {
             bf16_impl = bf16_for(order[i]);
             return;
         }
@@ -235,7 +225,7 @@ int album_smallm_bf16_using(album_smallm_isa isa, size_t m, size_t n, size_t k, 
         if (m > 0 && n > 0) bf16_impl(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta);
         return 1;
     }
-    if (!bf16_supports(isa)) return 0;
+    if (!album_smallm_bw_supports(isa)) return 0;
     if (m > 0 && n > 0) bf16_for(isa)(m, n, k, x, ldx, w, ldw, out, ldo, alpha, beta);
     return 1;
 }

@@ -142,13 +142,17 @@ static AVX512BF16 void dot_avx512bf16(size_t m, size_t n, size_t k, const uint16
 // MARK: Dispatch.
 
 static int supported = 0;
+static void (*round_rows)(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb) = round_rows_portable;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
+// Chooses once: the vdpbf16ps product where the CPU has AVX-512 BF16, the AVX-512 rounding where it has BW and VL.
 static void probe(void) {
 #if BF16DOT_X86
     __builtin_cpu_init();
-    supported = album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
+    int avx512 = album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+    supported = avx512 && __builtin_cpu_supports("avx512bf16");
+    if (avx512) round_rows = round_rows_avx512;
 #endif
 }
 
@@ -158,15 +162,8 @@ int album_bf16dot_supported(void) {
 }
 
 void album_bf16_round_rows(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb) {
-#if BF16DOT_X86
-    __builtin_cpu_init();
-    if (album_isa_cap() >= ALBUM_ISA_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl")) {
-        round_rows_avx512(x, m, k, ldx, xb);
-        return;
-    }
-#endif
-    round_rows_portable(x, m, k, ldx, xb);
+    pthread_once(&probe_once, probe);
+    round_rows(x, m, k, ldx, xb);
 }
 
 void album_bf16_round_rows_portable(const float *x, size_t m, size_t k, size_t ldx, uint16_t *xb) {

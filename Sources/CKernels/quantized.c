@@ -44,7 +44,7 @@ static void quantize_row_portable(const float *x, size_t k, float inv, int zero,
 }
 
 // out[j] = (float)(c[j] + shift · colSums[j]) · (rowScale · colScale[j]) (+ beta · out[j], one fused multiply-add):
-// `shift` moves the product from the zero point the compensation assumed to the row's own (exact in int32).
+// shift = −(the row's zero point), so the sum is Σ_p (q_x − zero) · q_w, exact in int32.
 static void dequantize_row_portable(const int32_t *c, size_t n, float rowScale, const float *colScale,
                                     const int32_t *colSums, int32_t shift, float beta, float *out) {
     for (size_t j = 0; j < n; j++) {
@@ -176,17 +176,6 @@ static const quant_kernels avx512_kernels = {row_range_avx512, quantize_row_avx5
 static const quant_kernels avx2_kernels = {row_range_avx2, quantize_row_avx2, dequantize_row_avx2};
 #endif
 
-// The small-M kernel's instruction sets (capped by ALBUM_CPU_ISA the same way), AVX-512 also needing BW.
-int album_quant_supports(album_smallm_isa isa) {
-#if QUANT_X86
-    if (isa == ALBUM_SMALLM_AVX512) {
-        __builtin_cpu_init();
-        return album_smallm_supports(isa) && __builtin_cpu_supports("avx512bw");
-    }
-#endif
-    return album_smallm_supports(isa);
-}
-
 static const quant_kernels *kernels_for(album_smallm_isa isa) {
     switch (isa) {
 #if QUANT_X86
@@ -204,7 +193,7 @@ static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
 static void pick(void) {
     const album_smallm_isa order[] = {ALBUM_SMALLM_AVX512, ALBUM_SMALLM_AVX2};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        if (album_quant_supports(order[i])) {
+        if (album_smallm_bw_supports(order[i])) {
             active = kernels_for(order[i]);
             active_isa = order[i];
             return;
@@ -245,8 +234,8 @@ void *album_thread_scratch(int slot, size_t bytes) {
 
 // MARK: Public entry points.
 
-void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int zeroPoint, int8_t *q, float *scales,
-                              int32_t *compensation, int32_t *columnSums) {
+void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8_t *q, float *scales,
+                              int32_t *columnSums) {
     for (size_t j = 0; j < n; j++) {
         float m = 0;
         for (size_t p = 0; p < k; p++) {
@@ -263,14 +252,13 @@ void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int 
             q[p * n + j] = (int8_t)v;
             columnSums[j] += v;
         }
-    for (size_t j = 0; j < n; j++) compensation[j] = -zeroPoint * columnSums[j];
 }
 
 int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
                                  int maxq, uint8_t *q, float *scales, int32_t *zeros) {
     if (maxq < 1 || maxq > 127) return 0;
     if (isa == ALBUM_SMALLM_AUTO) isa = album_quant_selected();
-    if (!album_quant_supports(isa)) return 0;
+    if (!album_smallm_bw_supports(isa)) return 0;
     const quant_kernels *kern = kernels_for(isa);
     const int top = 2 * maxq + 1;
     for (size_t i = 0; i < rows; i++) {
@@ -301,39 +289,38 @@ void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, i
 }
 
 int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,
-                                const float *rowScales, const int32_t *rowZeros, int32_t compensatedZero,
-                                const float *colScales, const int32_t *colSums, float alpha, float beta, float *out,
-                                size_t ldo) {
+                                const float *rowScales, const int32_t *rowZeros, const float *colScales,
+                                const int32_t *colSums, float alpha, float beta, float *out, size_t ldo) {
     if (isa == ALBUM_SMALLM_AUTO) isa = album_quant_selected();
-    if (!album_quant_supports(isa)) return 0;
+    if (!album_smallm_bw_supports(isa)) return 0;
     const quant_kernels *kern = kernels_for(isa);
     for (size_t i = 0; i < rows; i++)
-        kern->dequantize(c + i * ldc, n, alpha * rowScales[i], colScales, colSums, compensatedZero - rowZeros[i], beta,
-                         out + i * ldo);
+        kern->dequantize(c + i * ldc, n, alpha * rowScales[i], colScales, colSums, -rowZeros[i], beta, out + i * ldo);
     return 1;
 }
 
 void album_dequantize_rows(const int32_t *c, size_t rows, size_t n, size_t ldc, const float *rowScales,
-                           const int32_t *rowZeros, int32_t compensatedZero, const float *colScales,
-                           const int32_t *colSums, float alpha, float beta, float *out, size_t ldo) {
-    album_dequantize_rows_using(ALBUM_SMALLM_AUTO, c, rows, n, ldc, rowScales, rowZeros, compensatedZero, colScales,
-                                colSums, alpha, beta, out, ldo);
+                           const int32_t *rowZeros, const float *colScales, const int32_t *colSums, float alpha,
+                           float beta, float *out, size_t ldo) {
+    album_dequantize_rows_using(ALBUM_SMALLM_AUTO, c, rows, n, ldc, rowScales, rowZeros, colScales, colSums, alpha,
+                                beta, out, ldo);
 }
 
 int album_int8_gemm(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b, size_t ldb,
-                    const int32_t *compensation, int32_t *c, size_t ldc) {
+                    int32_t *c, size_t ldc) {
+    static const int32_t no_offset = 0;
     omp_set_num_threads(1);
-    dnnl_status_t status = dnnl_gemm_u8s8s32('N', 'N', 'R', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f, a,
+    dnnl_status_t status = dnnl_gemm_u8s8s32('N', 'N', 'F', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f, a,
                                              (dnnl_dim_t)lda, 0, b, (dnnl_dim_t)ldb, 0, 0.0f, c, (dnnl_dim_t)ldc,
-                                             compensation);
+                                             &no_offset);
     return status == dnnl_success ? 0 : (int)status;
 }
 
 void album_int8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b,
-                               size_t ldb, const int32_t *compensation, int32_t *c, size_t ldc) {
+                               size_t ldb, int32_t *c, size_t ldc) {
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
-            int32_t sum = compensation[j];
+            int32_t sum = 0;
             for (size_t p = 0; p < k; p++) sum += (int32_t)a[i * lda + p] * (int32_t)b[p * ldb + j];
             c[i * ldc + j] = sum;
         }

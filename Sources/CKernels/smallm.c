@@ -195,6 +195,16 @@ int album_smallm_supports(album_smallm_isa isa) {
     }
 }
 
+int album_smallm_bw_supports(album_smallm_isa isa) {
+#if ALBUM_SMALLM_X86
+    if (isa == ALBUM_SMALLM_AVX512) {
+        __builtin_cpu_init();
+        return album_smallm_supports(isa) && __builtin_cpu_supports("avx512bw");
+    }
+#endif
+    return album_smallm_supports(isa);
+}
+
 static smallm_fn kn_for(album_smallm_isa isa) {
     switch (isa) {
 #if ALBUM_SMALLM_X86

@@ -21,10 +21,9 @@ import TestSupport
         for (m, k, n) in Self.shapes {
             let a = (0..<m * k).map { _ in UInt8(1 + rng.next() % activationCodes) }
             let b = (0..<k * n).map { _ in Int8(Int64(rng.next() % 255) - 127) }
-            let compensation = (0..<n).map { _ in Int32(Int64(rng.next() % 20001) - 10000) }
             var fast = [Int32](repeating: 0, count: m * n), naive = fast
-            let status = album_int8_gemm(m, n, k, a, k, b, n, compensation, &fast, n)
-            album_int8_gemm_reference(m, n, k, a, k, b, n, compensation, &naive, n)
+            let status = album_int8_gemm(m, n, k, a, k, b, n, &fast, n)
+            album_int8_gemm_reference(m, n, k, a, k, b, n, &naive, n)
             #expect(status == 0, "oneDNN status \(status) for \(m)x\(k)x\(n)")
             #expect(fast == naive, "\(m)x\(k)x\(n): oneDNN differs from the exact product")
         }
@@ -59,7 +58,7 @@ import TestSupport
             }
         }
         #expect(portableZeros[5] == 0, "a non-negative row needs no negative codes")
-        for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
+        for variant in Self.variants.dropFirst() where album_smallm_bw_supports(variant) != 0 {
             var codes = [UInt8](repeating: 0, count: rows * k), scales = [Float](repeating: 0, count: rows)
             var zeros = [Int32](repeating: -1, count: rows)
             #expect(album_quantize_rows_u8_using(variant, x, rows, k, k, Int32(maxCode), &codes, &scales, &zeros) == 1)
@@ -74,22 +73,21 @@ import TestSupport
         let c = (0..<rows * n).map { _ in Int32(Int64(rng.next() % 200001) - 100000) }
         let colScales = rng.floats(n, scale: 0.01), start = rng.floats(rows * n)
         let colSums = (0..<n).map { _ in Int32(Int64(rng.next() % 20001) - 10000) }
-        let compensated = Int32(maxCode + 1)
         for beta in [Float(0), 1, -0.5] {
             var expected = start
             #expect(album_dequantize_rows_using(ALBUM_SMALLM_PORTABLE, c, rows, n, n, portableScales, portableZeros,
-                                                compensated, colScales, colSums, 0.5, beta, &expected, n) == 1)
+                                                colScales, colSums, 0.5, beta, &expected, n) == 1)
             for i in 0..<rows {
                 for j in 0..<n {
-                    let moved = Double(c[i * n + j]) + Double(compensated - portableZeros[i]) * Double(colSums[j])
+                    let moved = Double(c[i * n + j]) - Double(portableZeros[i]) * Double(colSums[j])
                     let exact = 0.5 * moved * Double(portableScales[i]) * Double(colScales[j]) + Double(beta) * Double(start[i * n + j])
                     #expect(abs(Double(expected[i * n + j]) - exact) <= 1e-5 * max(1, abs(exact)), "dequantize \(i), \(j)")
                 }
             }
-            for variant in Self.variants.dropFirst() where album_quant_supports(variant) != 0 {
+            for variant in Self.variants.dropFirst() where album_smallm_bw_supports(variant) != 0 {
                 var got = start
-                #expect(album_dequantize_rows_using(variant, c, rows, n, n, portableScales, portableZeros, compensated,
-                                                    colScales, colSums, 0.5, beta, &got, n) == 1)
+                #expect(album_dequantize_rows_using(variant, c, rows, n, n, portableScales, portableZeros, colScales,
+                                                    colSums, 0.5, beta, &got, n) == 1)
                 #expect(got == expected, "dequantize variant \(variant.rawValue), beta \(beta)")
             }
         }

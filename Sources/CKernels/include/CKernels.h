@@ -184,6 +184,8 @@ album_smallm_isa album_smallm_selected(void);
 
 /// 1 if this CPU can run `isa`, else 0.
 int album_smallm_supports(album_smallm_isa isa);
+/// album_smallm_supports, AVX-512 also needing BW (byte and word lanes): the bf16 and int8 kernels' test.
+int album_smallm_bw_supports(album_smallm_isa isa);
 
 /// album_smallm_kn with an explicit variant (tests, benchmarks). Returns 0, computing nothing, when the CPU
 /// lacks `isa`; 1 otherwise.
@@ -195,10 +197,9 @@ int album_smallm_kn_using(album_smallm_isa isa, size_t m, size_t n, size_t k, co
 // int16), u8·s8 → s32 by oneDNN, fp32 dequantization that moves each row to its own zero point. Row-major throughout.
 
 /// Quantizes w (k, n) per column j: scales[j] = max_p |w[p][j]| / maxq (0 for an all-zero column), q (k, n) =
-/// clamp(round_even(w / scale), ±maxq), columnSums[j] = Σ_p q[p][j], compensation[j] = -zeroPoint · columnSums[j]
-/// (what oneDNN adds: the product of codes with zero point `zeroPoint`).
-void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int zeroPoint, int8_t *q, float *scales,
-                              int32_t *compensation, int32_t *columnSums);
+/// clamp(round_even(w / scale), ±maxq), columnSums[j] = Σ_p q[p][j] (what a row's zero point costs each output).
+void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int8_t *q, float *scales,
+                              int32_t *columnSums);
 
 /// Per row i of x (rows, k; stride ldx), with lo = min(0, min x_i), hi = max(0, max x_i), T = 2·maxq + 1 (maxq in
 /// 1...127): scales[i] = (hi − lo) / T, zeros[i] = clamp(round_even(−lo · T / (hi − lo)), 0, T) and q (rows, k) =
@@ -206,33 +207,31 @@ void album_quantize_weight_s8(const float *w, size_t k, size_t n, int maxq, int 
 void album_quantize_rows_u8(const float *x, size_t rows, size_t k, size_t ldx, int maxq, uint8_t *q, float *scales,
                             int32_t *zeros);
 
-/// out (rows, n) = alpha · (c + (compensatedZero − rowZeros[i]) · colSums[j]) · rowScales[i] · colScales[j]
-/// (+ beta · out), the shift exact in int32. c has stride ldc, out ldo.
+/// out (rows, n) = alpha · (c − rowZeros[i] · colSums[j]) · rowScales[i] · colScales[j] (+ beta · out), the shift
+/// exact in int32. c has stride ldc, out ldo.
 void album_dequantize_rows(const int32_t *c, size_t rows, size_t n, size_t ldc, const float *rowScales,
-                           const int32_t *rowZeros, int32_t compensatedZero, const float *colScales,
-                           const int32_t *colSums, float alpha, float beta, float *out, size_t ldo);
+                           const int32_t *rowZeros, const float *colScales, const int32_t *colSums, float alpha,
+                           float beta, float *out, size_t ldo);
 
 /// The variant quantize/dequantize use on this CPU (same ISA enum as the small-M kernel).
 album_smallm_isa album_quant_selected(void);
-/// 1 when this CPU can run the quantize/dequantize variant `isa`.
-int album_quant_supports(album_smallm_isa isa);
-/// album_quantize_rows_u8 / album_dequantize_rows with an explicit variant; 0 (nothing done) when unsupported.
+/// album_quantize_rows_u8 / album_dequantize_rows with an explicit variant; 0 (nothing done) when unsupported
+/// (album_smallm_bw_supports).
 int album_quantize_rows_u8_using(album_smallm_isa isa, const float *x, size_t rows, size_t k, size_t ldx,
                                  int maxq, uint8_t *q, float *scales, int32_t *zeros);
 int album_dequantize_rows_using(album_smallm_isa isa, const int32_t *c, size_t rows, size_t n, size_t ldc,
-                                const float *rowScales, const int32_t *rowZeros, int32_t compensatedZero,
-                                const float *colScales, const int32_t *colSums, float alpha, float beta, float *out,
-                                size_t ldo);
+                                const float *rowScales, const int32_t *rowZeros, const float *colScales,
+                                const int32_t *colSums, float alpha, float beta, float *out, size_t ldo);
 /// 1 when the CPU has AVX-512 VNNI (u8·s8 products cannot saturate; without it activations use 7 bits).
 int album_int8_has_vnni(void);
 
-/// c (m, n) = a (m, k; u8) · b (k, n; s8) + compensation[j], by oneDNN on the calling thread only.
+/// c (m, n) = a (m, k; u8) · b (k, n; s8), by oneDNN on the calling thread only.
 /// Returns 0, or oneDNN's error status.
 int album_int8_gemm(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b, size_t ldb,
-                    const int32_t *compensation, int32_t *c, size_t ldc);
+                    int32_t *c, size_t ldc);
 /// The naive twin of album_int8_gemm (exact int32 arithmetic).
 void album_int8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, const int8_t *b,
-                               size_t ldb, const int32_t *compensation, int32_t *c, size_t ldc);
+                               size_t ldb, int32_t *c, size_t ldc);
 
 /// A 64-byte-aligned buffer of at least `bytes` owned by the calling thread and reused by its later calls with the same
 /// `slot` (0-5; contents not kept when it grows). Slots: 0-2 and 5 int8 products, 3 bf16 widening or rounded rows, 4 attention heads. NULL when out of memory or for a bad slot. Never free it.

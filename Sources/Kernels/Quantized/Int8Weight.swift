@@ -15,14 +15,11 @@ public final class Int8Weight: @unchecked Sendable {
     /// 127 · 127 · 2 is not). Weights keep 8 bits either way: measured on the demo, 7-bit weights lost 5% of the
     /// greedy tokens, 7-bit activations keep the agreement targets.
     public let activationMaxCode: Int
-    /// The zero point the compensation assumes (activationMaxCode + 1, mid-range); each row's own is applied when
-    /// dequantizing.
-    var compensatedZero: Int32 { Int32(activationMaxCode + 1) }
-    /// (K, N) codes, (N) scales, (N) column sums Σ_k q and (N) compensation −compensatedZero · Σ_k q.
+    /// (K, N) codes, (N) scales and (N) column sums Σ_k q (each row's zero point times these is taken off its
+    /// products when dequantizing).
     let codes: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
     let columnSums: UnsafeMutablePointer<Int32>
-    let compensation: UnsafeMutablePointer<Int32>
 
     /// Quantizes `weight` (K, N).
     public init(quantizing weight: Tensor, activationMaxCode: Int = Int8Weight.defaultActivationMaxCode) {
@@ -33,24 +30,21 @@ public final class Int8Weight: @unchecked Sendable {
         self.activationMaxCode = activationMaxCode
         codes = .allocate(capacity: max(k * n, 1))
         scales = .allocate(capacity: max(n, 1))
-        compensation = .allocate(capacity: max(n, 1))
         columnSums = .allocate(capacity: max(n, 1))
-        album_quantize_weight_s8(weight.data, k, n, 127, Int32(activationMaxCode + 1), codes, scales, compensation,
-                                 columnSums)
+        album_quantize_weight_s8(weight.data, k, n, 127, codes, scales, columnSums)
     }
 
     deinit {
         codes.deallocate()
         scales.deallocate()
-        compensation.deallocate()
         columnSums.deallocate()
     }
 
     /// 127 where the CPU has AVX-512 VNNI, else 63 (see `activationMaxCode`).
     public static let defaultActivationMaxCode = album_int8_has_vnni() != 0 ? 127 : 63
 
-    /// Bytes held (codes, scales, column sums, compensation).
-    public var byteCount: Int { inFeatures * outFeatures + 12 * outFeatures }
+    /// Bytes held (codes, scales, column sums).
+    public var byteCount: Int { inFeatures * outFeatures + 8 * outFeatures }
 
     /// The dequantized weight (K, N) = codes · scale (for inspection and tests).
     public func dequantized() -> Tensor {
@@ -87,7 +81,7 @@ public final class Int8Weight: @unchecked Sendable {
             let rows = min(chunk, m - first)
             album_quantize_rows_u8(x + first * k, rows, k, k, Int32(activationMaxCode), quantized, rowScales, rowZeros)
             integerProducts(rows: rows, a: quantized, c: products, threads: threads)
-            album_dequantize_rows(products, rows, n, n, rowScales, rowZeros, compensatedZero, scales, columnSums,
+            album_dequantize_rows(products, rows, n, n, rowScales, rowZeros, scales, columnSums,
                                   alpha, beta, out + first * n, n)
             first += rows
         }
@@ -104,23 +98,23 @@ public final class Int8Weight: @unchecked Sendable {
         defer { quantized.deallocate(); rowScales.deallocate(); rowZeros.deallocate(); products.deallocate() }
         album_quantize_rows_u8(x, m, k, k, Int32(activationMaxCode), quantized, rowScales, rowZeros)
         integerProducts(rows: m, a: quantized, c: products, threads: 1)
-        album_dequantize_rows(products, m, n, n, rowScales, rowZeros, compensatedZero, scales, columnSums, alpha, beta,
+        album_dequantize_rows(products, m, n, n, rowScales, rowZeros, scales, columnSums, alpha, beta,
                               out, n)
     }
 
-    /// c (rows, N) = a · codes + compensation, in column slices over `threads` (`ColumnSlices`; exact integers).
+    /// c (rows, N) = a · codes, in column slices over `threads` (`ColumnSlices`; exact integers).
     private func integerProducts(rows m: Int, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>, threads: Int) {
         ColumnSlices.forEach(outFeatures, weights: inFeatures * outFeatures, threads: threads) { columns in
             integerProduct(m: m, columns: columns, a: a, c: c)
         }
     }
 
-    /// c[:, columns] = a · codes[:, columns] + compensation[columns] (oneDNN; its naive twin if oneDNN refuses).
+    /// c[:, columns] = a · codes[:, columns] (oneDNN; its naive twin if oneDNN refuses).
     private func integerProduct(m: Int, columns: Range<Int>, a: UnsafePointer<UInt8>, c: UnsafeMutablePointer<Int32>) {
         let (k, n) = (inFeatures, outFeatures), j = columns.lowerBound
-        let status = album_int8_gemm(m, columns.count, k, a, k, codes + j, n, compensation + j, c + j, n)
+        let status = album_int8_gemm(m, columns.count, k, a, k, codes + j, n, c + j, n)
         if status != 0 {
-            album_int8_gemm_reference(m, columns.count, k, a, k, codes + j, n, compensation + j, c + j, n)
+            album_int8_gemm_reference(m, columns.count, k, a, k, codes + j, n, c + j, n)
         }
     }
 }
